@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using PrefLab.Runtime;
+using PrefLab.Training;
+
+namespace PrefLab.Bench;
+
+/// <summary>A named measurement that prints a table and returns its figures as JSON.</summary>
+public interface IBenchmark
+{
+    string Name { get; }
+    string Description { get; }
+    JsonObject Run(BenchContext context);
+}
+
+/// <summary>What every benchmark may use: the machine's measured matmul peak (the MFU denominator), threads.</summary>
+public sealed class BenchContext
+{
+    readonly Lazy<double> fp32Peak = new(() => MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32).BestGflops);
+    readonly Lazy<double> bf16Peak = new(() => MatmulPeak.Measure(TorchSharp.torch.ScalarType.BFloat16).BestGflops);
+
+    public double Fp32PeakGflops => fp32Peak.Value;
+    public double Bf16PeakGflops => bf16Peak.Value;
+
+    /// <summary>Model FLOPs utilisation: achieved model FLOP/s over the measured fp32 peak.</summary>
+    public double Mfu(double modelFlopsPerSecond) => modelFlopsPerSecond / (Fp32PeakGflops * 1e9);
+}
+
+public static class BenchmarkRunner
+{
+    static IReadOnlyList<IBenchmark> All() => new IBenchmark[]
+    {
+        new MatmulBenchmark(),
+    };
+
+    public static int Run(string[] args)
+    {
+        TorchRuntime.EnsureLoaded();
+        var benchmarks = All();
+        if (args.Contains("--list") || args.Contains("--help"))
+        {
+            foreach (var b in benchmarks) Console.WriteLine($"{b.Name,-24} {b.Description}");
+            return 0;
+        }
+        var chosen = args.Length == 0 ? benchmarks : benchmarks.Where(b => args.Contains(b.Name)).ToList();
+        var unknown = args.Where(a => !a.StartsWith('-') && benchmarks.All(b => b.Name != a)).ToList();
+        if (unknown.Count > 0)
+        {
+            Console.Error.WriteLine($"unknown benchmark(s): {string.Join(", ", unknown)}; --list shows them");
+            return 2;
+        }
+        var context = new BenchContext();
+        var results = new JsonObject
+        {
+            ["machine"] = JsonValues.From(MachineInfo.Read().ToString()),
+            ["threads"] = TorchRuntime.Threads,
+        };
+        foreach (var benchmark in chosen)
+        {
+            Console.WriteLine($"== {benchmark.Name}: {benchmark.Description}");
+            results[benchmark.Name] = benchmark.Run(context);
+        }
+        string path = Path.Combine("bench", "results", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+        AtomicFile.WriteAllText(path, results.ToJsonString(JsonOptions.Indented) + "\n");
+        Console.WriteLine($"results: {path}");
+        return 0;
+    }
+}

@@ -1,0 +1,1 @@
+return PrefLab.Cli.CliApp.Run(args, Console.Out, Console.Error);

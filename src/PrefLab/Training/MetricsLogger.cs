@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using PrefLab.Runtime.Console;
+using TorchSharp.Modules;
+
+namespace PrefLab.Training;
+
+/// <summary>
+/// Logs one step's metrics to the run's <c>metrics.jsonl</c>, to the console (a compact line, or the status
+/// of the progress bar), and to TensorBoard event files when asked (<c>--tensorboard</c>).
+/// Metric names follow DESIGN.md (TRL's).
+/// </summary>
+public sealed class MetricsLogger
+{
+    readonly RunDirectory run;
+    readonly SummaryWriter? tensorboard;
+    readonly TextWriter? console;
+    IProgressTask? progress;
+
+    /// <param name="console">Where compact lines go when there is no progress bar to carry them (null: nowhere).</param>
+    public MetricsLogger(RunDirectory run, bool tensorboard, TextWriter? console)
+    {
+        this.run = run;
+        this.console = console;
+        if (tensorboard)
+        {
+            Runtime.TorchRuntime.EnsureLoaded();
+            this.tensorboard = TorchSharp.torch.utils.tensorboard.SummaryWriter(Path.Combine(run.Path, "tensorboard"));
+        }
+    }
+
+    /// <summary>While a progress bar is shown, the latest metrics become its status instead of console lines.</summary>
+    public void AttachProgress(IProgressTask? task) => progress = task;
+
+    public void Log(long step, double epoch, IReadOnlyDictionary<string, double> metrics)
+    {
+        var line = new JsonObject { ["step"] = step, ["epoch"] = Math.Round(epoch, 6) };
+        foreach (var (name, value) in metrics) line[name] = JsonValues.From(value);
+        run.AppendMetrics(line);
+
+        if (tensorboard is not null)
+            foreach (var (name, value) in metrics)
+                if (double.IsFinite(value)) tensorboard.add_scalar(name, (float)value, checked((int)step));
+
+        string compact = Compact(step, metrics);
+        if (progress is not null) progress.SetStatus(compact);
+        else console?.WriteLine(compact);
+    }
+
+    /// <summary>"step 10 | loss 1.2345 | lr 1.00e-05 | ..." with a few significant digits per value.</summary>
+    public static string Compact(long step, IReadOnlyDictionary<string, double> metrics)
+    {
+        var text = new StringBuilder("step ").Append(step.ToString(CultureInfo.InvariantCulture));
+        foreach (var (name, value) in metrics)
+            text.Append(" | ").Append(name).Append(' ').Append(Format(value));
+        return text.ToString();
+    }
+
+    public static string Format(double value)
+    {
+        if (double.IsNaN(value)) return "nan";
+        if (double.IsInfinity(value)) return value > 0 ? "inf" : "-inf";
+        double magnitude = Math.Abs(value);
+        if (value == Math.Round(value) && magnitude < 1e7) return value.ToString("F0", CultureInfo.InvariantCulture);
+        if (magnitude != 0 && (magnitude < 1e-3 || magnitude >= 1e5)) return value.ToString("0.00e+00", CultureInfo.InvariantCulture);
+        return value.ToString("0.####", CultureInfo.InvariantCulture);
+    }
+}

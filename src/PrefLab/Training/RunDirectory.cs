@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PrefLab.Runtime;
+
+namespace PrefLab.Training;
+
+/// <summary>
+/// A training command's output folder (DESIGN.md, "Run directory"): <c>run.json</c> rewritten atomically on
+/// every status change, <c>metrics.jsonl</c> appended one flushed line per logged step, and
+/// <c>checkpoints/</c>. The final model files are written beside them by the trainer.
+/// </summary>
+public sealed class RunDirectory
+{
+    public const string RunFile = "run.json";
+    public const string MetricsFile = "metrics.jsonl";
+    public const string CheckpointsFolder = "checkpoints";
+
+    readonly JsonObject run;
+
+    RunDirectory(string path, JsonObject run)
+    {
+        Path = path;
+        this.run = run;
+    }
+
+    public string Path { get; }
+    public string RunJsonPath => System.IO.Path.Combine(Path, RunFile);
+    public string MetricsPath => System.IO.Path.Combine(Path, MetricsFile);
+    public string CheckpointsPath => System.IO.Path.Combine(Path, CheckpointsFolder);
+
+    /// <summary>Starts a run in <paramref name="path"/>. A folder that already holds a run is refused unless
+    /// <paramref name="resume"/> (then its metrics are kept and the status returns to running).</summary>
+    /// <param name="options">The resolved options (command line over config file over defaults).</param>
+    public static RunDirectory Start(string path, string command, IReadOnlyDictionary<string, object?> options, long seed, bool resume)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        string runJson = System.IO.Path.Combine(full, RunFile);
+        bool exists = File.Exists(runJson);
+        if (exists && !resume)
+            throw UserError.InOption("output", $"{path} already holds a run ({RunFile}); pass --resume to continue it or choose another folder");
+        Directory.CreateDirectory(full);
+        var machine = MachineInfo.Read();
+        var run = new JsonObject
+        {
+            ["command"] = command,
+            ["status"] = "running",
+            ["seed"] = seed,
+            ["options"] = ToJson(options),
+            ["versions"] = new JsonObject
+            {
+                ["preflab"] = typeof(RunDirectory).Assembly.GetName().Version?.ToString(3),
+                ["torchsharp"] = TorchRuntime.TorchSharpVersion,
+                ["dotnet"] = machine.DotnetVersion,
+            },
+            ["machine"] = new JsonObject
+            {
+                ["cpu"] = machine.CpuModel,
+                ["logical_cores"] = machine.LogicalCores,
+                ["os"] = machine.Os,
+            },
+            ["start_time"] = Now(),
+        };
+        if (exists && resume)
+        {
+            var previous = JsonNode.Parse(File.ReadAllText(runJson))?.AsObject();
+            run["start_time"] = previous?["start_time"]?.DeepClone() ?? Now();
+            run["resumed_at"] = Now();
+        }
+        var directory = new RunDirectory(full, run);
+        directory.Save();
+        return directory;
+    }
+
+    /// <summary>Appends one JSON object as a line and flushes it, so a crash loses at most the line being written.</summary>
+    public void AppendMetrics(JsonObject line)
+    {
+        using var stream = new FileStream(MetricsPath, FileMode.Append, FileAccess.Write, FileShare.Read);
+        using var writer = new StreamWriter(stream);
+        writer.Write(line.ToJsonString(JsonOptions.Compact));
+        writer.Write('\n');
+        writer.Flush();
+        stream.Flush(flushToDisk: false);
+    }
+
+    /// <summary>On resume from a checkpoint at <paramref name="step"/>: drops metric lines logged after it,
+    /// so the resumed run's metrics equal an uninterrupted run's.</summary>
+    public void TruncateMetricsAfter(long step)
+    {
+        if (!File.Exists(MetricsPath)) return;
+        var kept = File.ReadLines(MetricsPath)
+            .Where(line => line.Length > 0)
+            .Where(line => JsonNode.Parse(line)?["step"]?.GetValue<long>() is long s && s <= step)
+            .ToList();
+        AtomicFile.WriteAllText(MetricsPath, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n");
+    }
+
+    /// <summary>Records a value in run.json (for example "data": counts of rows read and dropped).</summary>
+    public void Set(string key, JsonNode? value)
+    {
+        run[key] = value;
+        Save();
+    }
+
+    public void Complete(IReadOnlyDictionary<string, double> finalMetrics)
+    {
+        run["status"] = "completed";
+        run["end_time"] = Now();
+        run["final_metrics"] = ToJson(finalMetrics.ToDictionary(p => p.Key, p => (object?)p.Value));
+        Save();
+    }
+
+    public void Fail(string message)
+    {
+        run["status"] = "failed";
+        run["end_time"] = Now();
+        run["error"] = message;
+        Save();
+    }
+
+    void Save() => AtomicFile.WriteAllText(RunJsonPath, run.ToJsonString(JsonOptions.Indented) + "\n");
+
+    static string Now() => DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    static JsonObject ToJson(IReadOnlyDictionary<string, object?> values)
+    {
+        var obj = new JsonObject();
+        foreach (var (key, value) in values.OrderBy(p => p.Key, StringComparer.Ordinal))
+            obj[key] = JsonValues.From(value);
+        return obj;
+    }
+}
+
+/// <summary>Shared JSON settings: compact lines for JSONL, indented for manifests.</summary>
+public static class JsonOptions
+{
+    public static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+}
+
+/// <summary>Converts option and metric values to JSON; non-finite numbers become null (JSON has no NaN).</summary>
+public static class JsonValues
+{
+    public static JsonNode? From(object? value) => value switch
+    {
+        null => null,
+        JsonNode node => node.DeepClone(),
+        double d => double.IsFinite(d) ? JsonValue.Create(d) : null,
+        float f => float.IsFinite(f) ? JsonValue.Create(f) : null,
+        string s => JsonValue.Create(s),
+        bool b => JsonValue.Create(b),
+        int i => JsonValue.Create(i),
+        long l => JsonValue.Create(l),
+        FileSystemInfo info => JsonValue.Create(info.ToString()),
+        System.Collections.IEnumerable list => new JsonArray(list.Cast<object?>().Select(From).ToArray()),
+        _ => JsonValue.Create(value.ToString()),
+    };
+}
