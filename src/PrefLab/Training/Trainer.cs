@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using PrefLab.Runtime;
+using PrefLab.Runtime.Console;
+using PrefLab.Training.Checkpoints;
+using PrefLab.Training.Optimization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PrefLab.Training;
+
+/// <summary>What a finished run reports.</summary>
+public sealed record TrainingResult(long Steps, IReadOnlyDictionary<string, double> FinalMetrics);
+
+/// <summary>
+/// The supervised training loop every offline trainer (pretrain, SFT, RM, DPO) shares: effective batches from
+/// a seeded <see cref="BatchPlan"/>, gradient accumulation normalised by the whole step's weight (so batch 8
+/// equals 8 micro-batches of 1), global-norm clipping, AdamW with a warm-up/decay schedule, metrics each
+/// <c>--log-every</c> steps (the first always), evaluation, checkpoints keeping the last K, exact resume, and
+/// a clear stop on a non-finite loss. Every step runs in its own dispose scope.
+/// </summary>
+public sealed class Trainer
+{
+    readonly ITrainingObjective objective;
+    readonly TrainingOptions options;
+    readonly RunDirectory run;
+    readonly MetricsLogger logger;
+    readonly string label;
+
+    public Trainer(ITrainingObjective objective, TrainingOptions options, RunDirectory run, MetricsLogger logger, string label)
+    {
+        options.Validate();
+        this.objective = objective; this.options = options; this.run = run; this.logger = logger; this.label = label;
+    }
+
+    /// <summary>Called after each optimizer step (tests use it to interrupt a run).</summary>
+    public Action<long>? AfterStep { get; set; }
+
+    public TrainingResult Run()
+    {
+        try
+        {
+            var result = Train();
+            run.Complete(result.FinalMetrics);
+            return result;
+        }
+        catch (Exception e)
+        {
+            run.Fail(e.Message);
+            throw;
+        }
+    }
+
+    TrainingResult Train()
+    {
+        var plan = new BatchPlan(objective.Count, options.BatchSize, options.GradAccum, options.Seed,
+            options.BucketByLength ? objective.Length : null);
+        long totalSteps = options.MaxSteps ?? (long)options.Epochs * plan.StepsPerEpoch;
+        var schedule = LrSchedule.FromRatio(options.Schedule, options.Lr, totalSteps, options.WarmupRatio, options.MinLrRatio);
+        var parameters = OptimizerFactory.Distinct(objective.Parameters).Where(p => p.requires_grad).ToList();
+        using var optimizer = OptimizerFactory.AdamW(parameters, options);
+        var optimizers = new Dictionary<string, optim.Optimizer> { ["model"] = optimizer };
+        var store = new CheckpointStore(run.CheckpointsPath, options.KeepCheckpoints);
+
+        long step = 0;
+        int epoch = 0, stepInEpoch = 0;
+        if (options.Resume && store.Latest is long resumeFrom)
+        {
+            var state = store.ReadState(resumeFrom);
+            objective.LoadModel(store.PathOf(resumeFrom));
+            store.LoadOptimizers(resumeFrom, optimizers);
+            CheckpointStore.RestoreTorchRng(state.TorchRngState);
+            run.TruncateMetricsAfter(resumeFrom);
+            (step, epoch, stepInEpoch) = (state.Step, state.Epoch, state.StepInEpoch);
+        }
+        else
+        {
+            Seeding.SetGlobal(Seeding.Derive(options.Seed, "train/torch"));
+        }
+
+        var lastMetrics = new Dictionary<string, double>();
+        var clock = Stopwatch.StartNew();
+        using var progress = ProgressReporter.Start(label, totalSteps);
+        progress.SetPosition(step);
+        logger.AttachProgress(progress);
+        IReadOnlyList<IReadOnlyList<int[]>> epochSteps = plan.Epoch(epoch);
+        while (step < totalSteps)
+        {
+            if (stepInEpoch >= epochSteps.Count)
+            {
+                epoch++;
+                stepInEpoch = 0;
+                epochSteps = plan.Epoch(epoch);
+            }
+            var stepClock = Stopwatch.StartNew();
+            var metrics = OptimizerStep(epochSteps[stepInEpoch], parameters, optimizer, schedule.At(step), step + 1);
+            stepInEpoch++;
+            step++;
+            metrics["tokens_per_sec"] = metrics["tokens_per_sec"] / Math.Max(stepClock.Elapsed.TotalSeconds, 1e-9);
+            metrics["elapsed_sec"] = clock.Elapsed.TotalSeconds;
+            double epochPosition = epoch + (double)stepInEpoch / epochSteps.Count;
+            lastMetrics = metrics;
+            if (step == 1 || step % options.LogEvery == 0 || step == totalSteps)
+                logger.Log(step, epochPosition, metrics);
+            if (options.EvalEvery > 0 && step % options.EvalEvery == 0)
+                LogEvaluation(step, epochPosition, lastMetrics);
+            if (options.SaveEvery > 0 && step % options.SaveEvery == 0)
+            {
+                var state = new TrainerState(step, epoch, stepInEpoch, CheckpointStore.CaptureTorchRng(), new Dictionary<string, string>());
+                store.Save(state, objective.SaveModel, optimizers);
+            }
+            progress.Advance();
+            AfterStep?.Invoke(step);
+        }
+        if (options.EvalEvery == 0 || step % options.EvalEvery != 0)
+            LogEvaluation(step, epoch + (double)stepInEpoch / Math.Max(1, epochSteps.Count), lastMetrics);
+        logger.AttachProgress(null);
+        SaveFinalModel();
+        return new TrainingResult(step, lastMetrics);
+    }
+
+    Dictionary<string, double> OptimizerStep(IReadOnlyList<int[]> microBatches, IReadOnlyList<TorchSharp.Modules.Parameter> parameters,
+        optim.Optimizer optimizer, double lr, long stepNumber)
+    {
+        using var scope = NewDisposeScope();
+        OptimizerFactory.SetLearningRate(optimizer, lr);
+        optimizer.zero_grad();
+        double weight = microBatches.Sum(objective.Weight);
+        if (!(weight > 0)) throw new InvalidOperationException($"step {stepNumber}: the batch has no loss-bearing tokens");
+        double lossSum = 0;
+        long tokens = 0;
+        var sums = new Dictionary<string, (double Sum, double Weight)>();
+        foreach (var micro in microBatches)
+        {
+            using var microScope = NewDisposeScope();
+            var result = objective.Compute(micro);
+            (result.LossSum / weight).backward();
+            lossSum += result.LossSum.detach().cpu().to_type(ScalarType.Float64).item<double>();
+            tokens += result.Tokens;
+            foreach (var (name, (sum, w)) in result.MetricSums)
+                sums[name] = sums.TryGetValue(name, out var acc) ? (acc.Sum + sum, acc.Weight + w) : (sum, w);
+        }
+        double loss = lossSum / weight;
+        if (!double.IsFinite(loss))
+            throw new UserError($"step {stepNumber}: the loss is {loss} (not finite); stopping before it corrupts the model. Try a lower --lr or check the data.");
+        double gradNorm = nn.utils.clip_grad_norm_(parameters, options.ClipNorm > 0 ? options.ClipNorm : double.PositiveInfinity);
+        if (!double.IsFinite(gradNorm))
+            throw new UserError($"step {stepNumber}: the gradient norm is {gradNorm} (not finite); stopping before it corrupts the model. Try a lower --lr.");
+        optimizer.step();
+        optimizer.zero_grad();
+
+        var metrics = new Dictionary<string, double> { ["loss"] = loss };
+        foreach (var (name, (sum, w)) in sums) metrics[name] = w > 0 ? sum / w : 0;
+        metrics["lr"] = lr;
+        metrics["grad_norm"] = gradNorm;
+        metrics["tokens_per_sec"] = tokens; // divided by the step's time by the caller
+        return metrics;
+    }
+
+    void LogEvaluation(long step, double epoch, Dictionary<string, double> into)
+    {
+        IReadOnlyDictionary<string, double> evaluation;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+            evaluation = objective.Evaluate();
+        if (evaluation.Count == 0) return;
+        logger.Log(step, epoch, evaluation);
+        foreach (var (name, value) in evaluation) into[name] = value;
+    }
+
+    // The final model goes to a temporary folder first, then its files move into the run folder with
+    // config.json last: a folder with a config.json always holds a complete model.
+    void SaveFinalModel()
+    {
+        string staging = Path.Combine(run.Path, ".final-model.tmp-" + Environment.ProcessId);
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        Directory.CreateDirectory(staging);
+        objective.SaveModel(staging);
+        var files = Directory.GetFiles(staging).OrderBy(f => Path.GetFileName(f) == "config.json" ? 1 : 0).ToList();
+        foreach (string file in files)
+            File.Move(file, Path.Combine(run.Path, Path.GetFileName(file)), overwrite: true);
+        Directory.Delete(staging, recursive: true);
+    }
+}
