@@ -1,0 +1,104 @@
+using System.CommandLine;
+using PrefLab.Training;
+
+namespace PrefLab.Cli.Commands.Training;
+
+/// <summary>Per-command defaults for the options every trainer shares (the paper's recipe differs by algorithm).</summary>
+public sealed record TrainerDefaults
+{
+    public double Lr { get; init; } = 1e-5;
+    public int Epochs { get; init; } = 1;
+    public int BatchSize { get; init; } = 8;
+    public int GradAccum { get; init; } = 1;
+    public int MaxLength { get; init; } = 512;
+    public double WarmupRatio { get; init; }
+    public LrScheduleKind Schedule { get; init; } = LrScheduleKind.Linear;
+    public double MinLrRatio { get; init; }
+    public double WeightDecay { get; init; }
+}
+
+/// <summary>
+/// The options every trainer shares, with the same names everywhere (DESIGN.md): --output, --seed, --epochs,
+/// --max-steps, --lr, --batch-size, --grad-accum, --max-length, --warmup-ratio, --eval-data, --eval-every,
+/// --save-every, --resume, --log-every, --tensorboard, plus the optimizer's knobs.
+/// </summary>
+public sealed class TrainerOptionSet
+{
+    public readonly Option<string> Output = new("--output") { Description = "Run folder: the final model (Hugging Face layout), run.json, metrics.jsonl, checkpoints/.", Required = true, HelpName = "DIR" };
+    public readonly Option<long> Seed = new("--seed") { Description = "Seed for data order, initialisation and sampling.", DefaultValueFactory = _ => 1, HelpName = "N" };
+    public readonly Option<int> Epochs;
+    public readonly Option<long?> MaxSteps = new("--max-steps") { Description = "Optimizer steps to run (overrides --epochs).", HelpName = "N" };
+    public readonly Option<double> Lr;
+    public readonly Option<int> BatchSize;
+    public readonly Option<int> GradAccum;
+    public readonly Option<int> MaxLength;
+    public readonly Option<double> WarmupRatio;
+    public readonly Option<LrScheduleKind> Schedule;
+    public readonly Option<double> MinLrRatio;
+    public readonly Option<double> WeightDecay;
+    public readonly Option<double> ClipNorm = new("--clip-norm") { Description = "Clip gradients to this global L2 norm (0: off).", DefaultValueFactory = _ => 1.0, HelpName = "X" };
+    public readonly Option<double> Beta1 = new("--beta1") { Description = "AdamW beta1.", DefaultValueFactory = _ => 0.9, HelpName = "X" };
+    public readonly Option<double> Beta2 = new("--beta2") { Description = "AdamW beta2.", DefaultValueFactory = _ => 0.95, HelpName = "X" };
+    public readonly Option<FileInfo?> EvalData = new("--eval-data") { Description = "Held-out data in the same format as --data.", HelpName = "FILE" };
+    public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Evaluate every N steps (0: only at the end).", DefaultValueFactory = _ => 0, HelpName = "N" };
+    public readonly Option<int> SaveEvery = new("--save-every") { Description = "Checkpoint every N steps (0: none).", DefaultValueFactory = _ => 0, HelpName = "N" };
+    public readonly Option<int> KeepCheckpoints = new("--keep-checkpoints") { Description = "Checkpoints to keep (the latest).", DefaultValueFactory = _ => 2, HelpName = "K" };
+    public readonly Option<bool> Resume = new("--resume") { Description = "Continue the run in --output from its last checkpoint." };
+    public readonly Option<int> LogEvery = new("--log-every") { Description = "Log metrics every N steps (the first step always).", DefaultValueFactory = _ => 1, HelpName = "N" };
+    public readonly Option<bool> Tensorboard = new("--tensorboard") { Description = "Also write TensorBoard event files to OUT/tensorboard." };
+
+    public TrainerOptionSet(TrainerDefaults defaults)
+    {
+        Epochs = new("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => defaults.Epochs, HelpName = "N" };
+        Lr = new("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => defaults.Lr, HelpName = "X" };
+        BatchSize = new("--batch-size") { Description = "Examples per forward pass (micro-batch).", DefaultValueFactory = _ => defaults.BatchSize, HelpName = "N" };
+        GradAccum = new("--grad-accum") { Description = "Micro-batches per optimizer step (effective batch = batch size x this).", DefaultValueFactory = _ => defaults.GradAccum, HelpName = "N" };
+        MaxLength = new("--max-length") { Description = "Longest sequence in tokens.", DefaultValueFactory = _ => defaults.MaxLength, HelpName = "N" };
+        WarmupRatio = new("--warmup-ratio") { Description = "Fraction of steps spent warming up the learning rate.", DefaultValueFactory = _ => defaults.WarmupRatio, HelpName = "X" };
+        Schedule = new("--lr-schedule") { Description = "Learning-rate schedule after warm-up.", DefaultValueFactory = _ => defaults.Schedule, HelpName = "linear|constant|cosine" };
+        MinLrRatio = new("--min-lr-ratio") { Description = "Where decay ends, as a fraction of --lr.", DefaultValueFactory = _ => defaults.MinLrRatio, HelpName = "X" };
+        WeightDecay = new("--weight-decay") { Description = "AdamW decoupled weight decay (matrices only).", DefaultValueFactory = _ => defaults.WeightDecay, HelpName = "X" };
+    }
+
+    public IEnumerable<Option> All => new Option[]
+    {
+        Output, Seed, Epochs, MaxSteps, Lr, BatchSize, GradAccum, MaxLength, WarmupRatio, Schedule, MinLrRatio, WeightDecay,
+        ClipNorm, Beta1, Beta2, EvalData, EvalEvery, SaveEvery, KeepCheckpoints, Resume, LogEvery, Tensorboard,
+    };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in All) command.Options.Add(option);
+    }
+
+    /// <summary>The loop's options from a parse; values are checked by <see cref="TrainingOptions.Validate"/>.</summary>
+    public TrainingOptions Read(ParseResult parse)
+    {
+        var options = new TrainingOptions
+        {
+            Seed = parse.GetValue(Seed),
+            Epochs = parse.GetValue(Epochs),
+            MaxSteps = parse.GetValue(MaxSteps),
+            Lr = parse.GetValue(Lr),
+            BatchSize = parse.GetValue(BatchSize),
+            GradAccum = parse.GetValue(GradAccum),
+            WarmupRatio = parse.GetValue(WarmupRatio),
+            Schedule = parse.GetValue(Schedule),
+            MinLrRatio = parse.GetValue(MinLrRatio),
+            WeightDecay = parse.GetValue(WeightDecay),
+            ClipNorm = parse.GetValue(ClipNorm),
+            Beta1 = parse.GetValue(Beta1),
+            Beta2 = parse.GetValue(Beta2),
+            EvalEvery = parse.GetValue(EvalEvery),
+            SaveEvery = parse.GetValue(SaveEvery),
+            KeepCheckpoints = parse.GetValue(KeepCheckpoints),
+            Resume = parse.GetValue(Resume),
+            LogEvery = parse.GetValue(LogEvery),
+            Tensorboard = parse.GetValue(Tensorboard),
+        };
+        options.Validate();
+        if (parse.GetValue(MaxLength) < 8) throw Runtime.UserError.InOption("max-length", $"must be at least 8, not {parse.GetValue(MaxLength)}");
+        if (parse.GetValue(EvalData) is FileInfo eval && !eval.Exists) throw Runtime.UserError.InOption("eval-data", $"file not found: {eval.FullName}");
+        return options;
+    }
+}
