@@ -137,6 +137,32 @@ public class CommonMathTests
     }
 
     [Fact]
+    public void Changing_a_masked_logit_changes_no_output_or_gradient()
+    {
+        using var scope = NewDisposeScope();
+        var ids = Ids(new long[,] { { 1, 2, 0 } });
+        var completionMask = Ids(new long[,] { { 0, 1, 0 } });  // only id 2 at position 1 is scored, by logits[0]
+        double[] baseLogits = { 0.5, -1.0, 2.0, 0.1, 0.2, 0.3, 0.7, 0.7, 0.7 };
+        double[] changedLogits = (double[])baseLogits.Clone();
+        changedLogits[3] = 50.0;                                  // logits[1] predict the unscored position 2
+        changedLogits[7] = double.NaN;                            // logits[2] predict beyond the sequence
+        double[] Run(double[] raw, out double[] gradient)
+        {
+            var logits = tensor(raw, new long[] { 1, 3, 3 }, dtype: ScalarType.Float64).requires_grad_(true);
+            var result = TokenLogProbs.OfCompletion(logits, ids, completionMask, 0.7);
+            var sequence = Sequences.LogProb(result.LogProbs, result.Mask);
+            sequence.sum().backward();
+            gradient = Grad(logits).Take(3).ToArray();
+            return Values(sequence);
+        }
+        var a = Run(baseLogits, out var gradientA);
+        var b = Run(changedLogits, out var gradientB);
+        Assert.Equal(a, b);
+        Assert.Equal(gradientA, gradientB);
+        Close(LogSoftmax(new[] { 0.5, -1.0, 2.0 }, 2, 0.7), a[0], ScalarType.Float64, "sequence log-prob");
+    }
+
+    [Fact]
     public void Masked_labels_may_be_out_of_vocabulary()
     {
         using var scope = NewDisposeScope();

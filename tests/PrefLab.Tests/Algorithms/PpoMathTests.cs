@@ -145,6 +145,29 @@ public class PpoMathTests
         for (int i = 0; i < actual.Length; i++) Assert.True(Math.Abs(actual[i] - expectedAdvantages[i]) <= tolerance, $"[{i}] {actual[i]} vs {expectedAdvantages[i]}");
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.Float64)]
+    public void Ppo_advantages_whiten_after_gae_and_returns_use_the_raw_advantages(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var rewards = Mat(dtype, new[,] { { 0.0, 0.0, 1.0 }, { 0.2, 1.0, 99.0 } });
+        var values = Mat(dtype, new[,] { { 0.5, 0.6, 0.7 }, { 0.1, 0.3, 42.0 } });
+        var mask = Mat(dtype, new[,] { { 1.0, 1.0, 1.0 }, { 1.0, 1.0, 0.0 } });
+        var result = PpoAdvantages.Compute(rewards, values, mask);
+        // Raw advantages from the golden GAE case above; whitened with their own mean and unbiased variance.
+        double[] raw = { 0.46575, 0.385, 0.3, 1.065, 0.7 };
+        double mean = raw.Average();
+        double variance = raw.Sum(a => (a - mean) * (a - mean)) / (raw.Length - 1);
+        var whitened = raw.Select(a => (a - mean) / Math.Sqrt(variance + 1e-8)).ToList();
+        whitened.Insert(5, 0.0);
+        Close(whitened.ToArray(), Values(result.Advantages), dtype, "whitened advantages");
+        Close(new[] { 0.96575, 0.985, 1.0, 1.165, 1.0, 0.0 }, Values(result.Returns), dtype, "returns from raw advantages");
+        // Reward whitening (off by default) scales the rewards and so changes the advantages.
+        var scaled = PpoAdvantages.Compute(rewards, values, mask, whitenRewards: true, whitenAdvantages: false);
+        Assert.NotEqual(Values(Gae.Compute(rewards, values, mask).Advantages)[0], Values(scaled.Advantages)[0]);
+    }
+
     [Fact]
     public void Gae_refuses_a_mask_that_is_not_right_padded()
     {

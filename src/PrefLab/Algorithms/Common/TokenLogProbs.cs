@@ -45,7 +45,9 @@ public static class TokenLogProbs
 
     /// <summary>
     /// As <see cref="Gather(Tensor, Tensor, double)"/>, with the result 0 where <paramref name="mask"/> is 0.
-    /// Labels at masked positions may be anything (a pad id, -100): they are replaced by 0 before the gather.
+    /// Labels at masked positions may be anything (a pad id, -100): they are replaced by 0 before the gather. Finite
+    /// logits at masked positions change neither the result nor the gradient; NaN logits there would still poison the
+    /// gradient through logsumexp (sanitising the whole [batch, seq, vocab] tensor would cost a copy of it).
     /// </summary>
     public static Tensor Gather(Tensor logits, Tensor labels, Tensor mask, double temperature = 1.0)
     {
