@@ -10,7 +10,7 @@ namespace PrefLab.Evaluation.Benchmarks;
 /// </summary>
 public static class Gsm8kPrompts
 {
-    public static IReadOnlyList<string> StopSequences { get; } = ["Question:", "\n\n\n"];
+    public static IReadOnlyList<string> StopSequences { get; } = ["Question:", "</s>", "<|im_end|>"];
 
     /// <summary>The prompt for <paramref name="target"/> with the given examples, in order.</summary>
     public static string Build(Gsm8kItem target, IReadOnlyList<Gsm8kItem> examples)

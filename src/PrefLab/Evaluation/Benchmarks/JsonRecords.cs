@@ -59,19 +59,20 @@ public static class JsonRecords
         byte[] bytes = Encoding.UTF8.GetBytes(text);
         var rows = new List<JsonRow>();
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        var lines = new LineCounter(bytes);
         try
         {
             reader.Read(); // the opening '['
             int ordinal = 0;
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
-                long line = LineAt(bytes, reader.TokenStartIndex);
+                long line = lines.At(reader.TokenStartIndex);
                 var node = JsonNode.Parse(ref reader);
                 rows.Add(new JsonRow(line, ordinal++, node as JsonObject,
                     node is JsonObject ? null : $"expected a JSON object, found {Describe(node)}"));
             }
             if (reader.TokenType != JsonTokenType.EndArray) throw new UserError($"{path}: the JSON array is not closed");
-            if (reader.Read()) throw UserError.InFile(path, LineAt(bytes, reader.TokenStartIndex), null, "unexpected content after the JSON array");
+            if (reader.Read()) throw UserError.InFile(path, lines.At(reader.TokenStartIndex), null, "unexpected content after the JSON array");
         }
         catch (JsonException e)
         {
@@ -80,12 +81,17 @@ public static class JsonRecords
         return rows;
     }
 
-    static long LineAt(byte[] bytes, long offset)
+    // 1-based line of a byte offset; offsets are asked in increasing order, so counting resumes where it stopped.
+    sealed class LineCounter(byte[] bytes)
     {
-        long line = 1;
-        for (long i = 0; i < offset; i++)
-            if (bytes[i] == (byte)'\n') line++;
-        return line;
+        long offset, line = 1;
+
+        public long At(long target)
+        {
+            for (; offset < target; offset++)
+                if (bytes[offset] == (byte)'\n') line++;
+            return line;
+        }
     }
 
     static string Describe(JsonNode? node) => node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant();

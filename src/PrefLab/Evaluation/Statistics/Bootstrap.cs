@@ -1,5 +1,3 @@
-using PrefLab.Runtime;
-
 namespace PrefLab.Evaluation.Statistics;
 
 /// <summary>
@@ -7,7 +5,8 @@ namespace PrefLab.Evaluation.Statistics;
 /// replacement (as many as there are), recomputes the statistic, and the interval is the central
 /// <see cref="BootstrapOptions.Confidence"/> share of the replicates (quantiles by linear interpolation).
 /// The point estimate is always the statistic on the data as observed. Resampling uses the named stream
-/// "bootstrap" of <see cref="BootstrapOptions.Seed"/>, so a seed and data give the same interval everywhere.
+/// "bootstrap" of <see cref="BootstrapOptions.Seed"/> (<see cref="ResampleStream"/>), so a seed and data give the same
+/// interval everywhere.
 /// </summary>
 /// <remarks>
 /// Several seeds: a model trained with S seeds is scored on the same n items per seed. Its score is the mean
@@ -44,7 +43,8 @@ public static class Bootstrap
         options.Validate();
         RequireScores(first, nameof(first));
         RequireScores(second, nameof(second));
-        var random = Seeding.Stream(options.Seed, "bootstrap");
+        var random = new ResampleStream(options.Seed);
+        double[] firstScores = [.. first], secondScores = [.. second];
         var firstCounts = new int[first.Count];
         var secondCounts = new int[second.Count];
         var replicates = new double[options.Resamples];
@@ -52,7 +52,7 @@ public static class Bootstrap
         {
             DrawCounts(random, firstCounts);
             DrawCounts(random, secondCounts);
-            replicates[b] = WeightedMean(first, firstCounts) - WeightedMean(second, secondCounts);
+            replicates[b] = WeightedMean(firstScores, firstCounts) - WeightedMean(secondScores, secondCounts);
         }
         return Interval(first.Average() - second.Average(), replicates, options.Confidence, first.Count + second.Count);
     }
@@ -71,7 +71,8 @@ public static class Bootstrap
             throw new ArgumentException($"a ratio needs one denominator per numerator: {numerators.Count} and {denominators.Count}");
         double totalDenominator = denominators.Sum();
         if (!(totalDenominator > 0)) throw new ArgumentException("the denominators sum to zero or less");
-        var random = Seeding.Stream(options.Seed, "bootstrap");
+        var random = new ResampleStream(options.Seed);
+        double[] top = [.. numerators], bottom = [.. denominators];
         var counts = new int[numerators.Count];
         var replicates = new double[options.Resamples];
         for (int b = 0; b < replicates.Length; b++)
@@ -80,8 +81,8 @@ public static class Bootstrap
             double numerator = 0, denominator = 0;
             for (int i = 0; i < counts.Length; i++)
             {
-                numerator += counts[i] * numerators[i];
-                denominator += counts[i] * denominators[i];
+                numerator += counts[i] * top[i];
+                denominator += counts[i] * bottom[i];
             }
             // A resample that drew only zero-denominator items has no ratio of its own; it takes the observed
             // ratio (possible only when most items have zero denominators).
@@ -100,7 +101,8 @@ public static class Bootstrap
         options ??= BootstrapOptions.Default;
         options.Validate();
         int items = RequireAligned(scoresBySeed, nameof(scoresBySeed));
-        var random = Seeding.Stream(options.Seed, "bootstrap");
+        var scores = ToArrays(scoresBySeed);
+        var random = new ResampleStream(options.Seed);
         var counts = new int[items];
         var seedDraw = new int[scoresBySeed.Count];
         var replicates = new double[options.Resamples];
@@ -108,7 +110,7 @@ public static class Bootstrap
         {
             DrawCounts(random, counts);
             DrawSeeds(random, seedDraw, seeds);
-            replicates[b] = MeanOfSeeds(scoresBySeed, seedDraw, counts);
+            replicates[b] = MeanOfSeeds(scores, seedDraw, counts);
         }
         return Interval(PointMean(scoresBySeed), replicates, options.Confidence, items);
     }
@@ -126,7 +128,8 @@ public static class Bootstrap
         int secondItems = RequireAligned(second, nameof(second));
         if (items != secondItems)
             throw new ArgumentException($"the two models must be scored on the same items: {items} and {secondItems} items");
-        var random = Seeding.Stream(options.Seed, "bootstrap");
+        double[][] firstScores = ToArrays(first), secondScores = ToArrays(second);
+        var random = new ResampleStream(options.Seed);
         var counts = new int[items];
         var firstSeeds = new int[first.Count];
         var secondSeeds = new int[second.Count];
@@ -136,7 +139,7 @@ public static class Bootstrap
             DrawCounts(random, counts);
             DrawSeeds(random, firstSeeds, seeds);
             DrawSeeds(random, secondSeeds, seeds);
-            replicates[b] = MeanOfSeeds(first, firstSeeds, counts) - MeanOfSeeds(second, secondSeeds, counts);
+            replicates[b] = MeanOfSeeds(firstScores, firstSeeds, counts) - MeanOfSeeds(secondScores, secondSeeds, counts);
         }
         return Interval(PointMean(first) - PointMean(second), replicates, options.Confidence, items);
     }
@@ -160,19 +163,21 @@ public static class Bootstrap
     }
 
     // Multinomial counts of n draws with replacement from n items: the weights of one resample.
-    static void DrawCounts(Random random, int[] counts)
+    static void DrawCounts(ResampleStream random, int[] counts)
     {
         Array.Clear(counts);
         for (int draw = 0; draw < counts.Length; draw++) counts[random.Next(counts.Length)]++;
     }
 
-    static void DrawSeeds(Random random, int[] seedDraw, SeedResampling seeds)
+    static void DrawSeeds(ResampleStream random, int[] seedDraw, SeedResampling seeds)
     {
         bool resample = seeds == SeedResampling.Resample && seedDraw.Length > 1;
         for (int s = 0; s < seedDraw.Length; s++) seedDraw[s] = resample ? random.Next(seedDraw.Length) : s;
     }
 
-    static double WeightedMean(IReadOnlyList<double> scores, int[] counts)
+    static double[][] ToArrays(IReadOnlyList<IReadOnlyList<double>> scoresBySeed) => scoresBySeed.Select(seed => seed.ToArray()).ToArray();
+
+    static double WeightedMean(double[] scores, int[] counts)
     {
         double sum = 0;
         for (int i = 0; i < counts.Length; i++)
@@ -180,7 +185,7 @@ public static class Bootstrap
         return sum / counts.Length;
     }
 
-    static double MeanOfSeeds(IReadOnlyList<IReadOnlyList<double>> scoresBySeed, int[] seedDraw, int[] counts)
+    static double MeanOfSeeds(double[][] scoresBySeed, int[] seedDraw, int[] counts)
     {
         double sum = 0;
         foreach (int s in seedDraw) sum += WeightedMean(scoresBySeed[s], counts);
