@@ -50,7 +50,7 @@ public static class MultipleChoiceReader
             if (choiceColumns.Count < 2)
                 throw new RowContext(path, rows[0].Line, 0).Error(null, "the header needs at least two option columns named by letter (A, B, ...)");
             var body = rows.Skip(1).ToList();
-            var result = RowCollector.FromCsv(path, body, (csv, row) =>
+            return RowCollector.FromCsv(path, body, (csv, row) =>
             {
                 if (csv.Fields.Count != header.Count) throw row.Error(null, $"has {csv.Fields.Count} fields, the header has {header.Count}");
                 var choices = choiceColumns.Select(c => csv.Fields[c]).ToList();
@@ -60,7 +60,6 @@ public static class MultipleChoiceReader
                 return new MultipleChoiceItem(row.Ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     csv.Fields[questionColumn], choices, answer, subject);
             }, skipBadRows);
-            return result with { Rows = body.Count };
         }
         string subjectFromName = SubjectFromFileName(path);
         return RowCollector.FromCsv(path, rows, (csv, row) =>

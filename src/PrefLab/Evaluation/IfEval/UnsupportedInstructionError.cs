@@ -8,7 +8,7 @@ namespace PrefLab.Evaluation.IfEval;
 /// prompts holding such instructions (<see cref="UnsupportedInstructions.SkipPrompt"/>).
 /// </summary>
 public sealed class UnsupportedInstructionError(string instructionId, string reason)
-    : UserError($"IFEval instruction '{instructionId}' is not supported: {reason}. Skip the prompts that use it (UnsupportedInstructions.SkipPrompt) or remove them from the file.")
+    : UserError($"IFEval instruction '{instructionId}' is not supported: {reason}; skip the prompts that use it or remove them from the file")
 {
     public string InstructionId { get; } = instructionId;
 }
