@@ -1,0 +1,39 @@
+namespace PrefLab.Data;
+
+/// <summary>
+/// <c>arena</c> (lmsys/chatbot_arena_conversations): <c>conversation_a</c>, <c>conversation_b</c> (message
+/// lists) and <c>winner</c>: <c>model_a</c>, <c>model_b</c>, <c>tie</c> or <c>tie (bothbad)</c>. The prompt is
+/// the two conversations' longest common prefix (the first user turn; in multi-turn battles the later turns
+/// stay in the completions). Ties are dropped and counted. The battle's <c>question_id</c> is the pair's id.
+/// </summary>
+internal sealed class ArenaFormat : DataFormat<PreferencePair>
+{
+    public override string Name => "arena";
+    public override RecordKind Kind => RecordKind.Pairs;
+    public override IReadOnlyList<string[]> Signatures { get; } = [["conversation_a", "conversation_b", "winner"]];
+
+    internal override void Parse(Row row, ReadContext context, List<PreferencePair> output)
+    {
+        var a = row.Messages("conversation_a");
+        var b = row.Messages("conversation_b");
+        string winner = row.String("winner");
+        bool aWins = winner == "model_a";
+        if (!aWins && winner != "model_b")
+        {
+            if (winner is "tie" or "tie (bothbad)")
+            {
+                context.Tie();
+                return;
+            }
+            throw new RowError("winner", "expected model_a, model_b, tie or tie (bothbad)", $"found '{winner}'");
+        }
+        var (prompt, completionA, completionB) = PairwiseFormat.SplitSharedPrefix(a, b, "conversation_a", "conversation_b");
+        if (completionA.Count == 0)
+        {
+            context.Drop(Drops.Identical);
+            return;
+        }
+        var pair = aWins ? new PreferencePair(prompt, completionA, completionB) : new PreferencePair(prompt, completionB, completionA);
+        output.Add(RowMetadata.Apply(pair, row));
+    }
+}
