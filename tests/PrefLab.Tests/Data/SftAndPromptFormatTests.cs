@@ -88,4 +88,27 @@ public class SftAndPromptFormatTests
         Assert.Equal(new[] { """{"messages":[{"role":"user","content":"U1"},{"role":"assistant","content":"A1"},{"role":"user","content":"U2"}]}""" }, Lines(fromSft));
         Assert.Equal(1, fromSft.Report.Dropped["no user turn"]);
     }
+
+    [Fact]
+    public void Every_preference_row_gives_its_prompt_even_when_it_makes_no_pair()
+    {
+        using var dir = new TempDir();
+        string uf = Jsonl(dir, "uf.jsonl",
+            """{"instruction":"tied","completions":[{"response":"x","overall_score":5},{"response":"y","overall_score":5}]}""",
+            """{"instruction":"single","completions":[{"response":"x","overall_score":5}]}""",
+            """{"instruction":"fine","completions":[{"response":"x","overall_score":5},{"response":"y","overall_score":1}]}""");
+        var options = new ReadOptions { Binarize = BinarizeOptions.FromStrategy("overall") };
+        Assert.Single(DatasetReader.ReadPairs(uf, options).ToList());
+        var prompts = DatasetReader.ReadPrompts(uf, options);
+        Assert.Equal(new[] { "tied", "single", "fine" }, prompts.Select(p => p.SingleUserText));
+        Assert.Equal(0, prompts.Report.TiesDropped);
+        Assert.Null(prompts.Report.Binarization);
+
+        string arena = Jsonl(dir, "arena.jsonl",
+            """{"winner":"tie","conversation_a":[{"role":"user","content":"Hi"},{"role":"assistant","content":"x"}],"conversation_b":[{"role":"user","content":"Hi"},{"role":"assistant","content":"y"}]}""");
+        Assert.Equal(new[] { """{"prompt":"Hi"}""" }, Lines(DatasetReader.ReadPrompts(arena)));
+
+        string pairwise = Jsonl(dir, "p.jsonl", """{"prompt":"same","chosen":"a","rejected":"a"}""");
+        Assert.Equal(new[] { """{"prompt":"same"}""" }, Lines(DatasetReader.ReadPrompts(pairwise)));
+    }
 }

@@ -13,6 +13,11 @@ internal static class Binarizer
     public static void AddPairs(PreferencePair template, IReadOnlyList<ScoredResponse> responses, PairSelection selection,
         ReadContext context, List<PreferencePair> output)
     {
+        if (context.PromptsOnly)
+        {
+            output.Add(template);
+            return;
+        }
         if (responses.Count < 2)
         {
             context.Drop(TooFewResponses);
@@ -44,7 +49,7 @@ internal static class Binarizer
             double margin = responses[chosen].Score - responses[rejected].Score;
             if (chosen == rejected || margin == 0)
             {
-                context.Tie();
+                context.Tie(template, output);
                 return;
             }
             output.Add(template with { Chosen = responses[chosen].Completion, Rejected = responses[rejected].Completion, Margin = margin });

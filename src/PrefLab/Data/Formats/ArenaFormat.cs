@@ -17,23 +17,15 @@ internal sealed class ArenaFormat : DataFormat<PreferencePair>
         var a = row.Messages("conversation_a");
         var b = row.Messages("conversation_b");
         string winner = row.String("winner");
-        bool aWins = winner == "model_a";
-        if (!aWins && winner != "model_b")
-        {
-            if (winner is "tie" or "tie (bothbad)")
-            {
-                context.Tie();
-                return;
-            }
+        bool tie = winner is "tie" or "tie (bothbad)";
+        if (!tie && winner is not ("model_a" or "model_b"))
             throw new RowError("winner", "expected model_a, model_b, tie or tie (bothbad)", $"found '{winner}'");
-        }
         var (prompt, completionA, completionB) = PairwiseFormat.SplitSharedPrefix(a, b, "conversation_a", "conversation_b");
-        if (completionA.Count == 0)
-        {
-            context.Drop(Drops.Identical);
-            return;
-        }
-        var pair = aWins ? new PreferencePair(prompt, completionA, completionB) : new PreferencePair(prompt, completionB, completionA);
-        output.Add(RowMetadata.Apply(pair, row));
+        var pair = RowMetadata.Apply(winner == "model_b"
+            ? new PreferencePair(prompt, completionB, completionA)
+            : new PreferencePair(prompt, completionA, completionB), row);
+        if (tie) context.Tie(pair, output);
+        else if (completionA.Count == 0) context.DropPair(Drops.Identical, pair, output);
+        else output.Add(pair);
     }
 }

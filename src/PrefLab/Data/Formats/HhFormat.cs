@@ -23,12 +23,9 @@ internal sealed class HhFormat : DataFormat<PreferencePair>
         var rejected = Split(row, "rejected");
         if (!MessageList.SequenceEqual(chosen.Prompt, rejected.Prompt))
             throw new RowError("rejected", "the transcript differs from chosen before the final assistant turn");
-        if (chosen.Final == rejected.Final)
-        {
-            context.Drop(Drops.Identical);
-            return;
-        }
-        output.Add(RowMetadata.Apply(new PreferencePair(chosen.Prompt, [chosen.Final], [rejected.Final]), row));
+        var pair = RowMetadata.Apply(new PreferencePair(chosen.Prompt, [chosen.Final], [rejected.Final]), row);
+        if (chosen.Final == rejected.Final) context.DropPair(Drops.Identical, pair, output);
+        else output.Add(pair);
     }
 
     static (IReadOnlyList<Message> Prompt, Message Final) Split(Row row, string field)

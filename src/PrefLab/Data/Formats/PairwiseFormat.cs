@@ -42,13 +42,9 @@ internal sealed class PairwiseFormat : DataFormat<PreferencePair>
             var wholeRejected = row.Messages("rejected");
             (prompt, chosen, rejected) = SplitSharedPrefix(wholeChosen, wholeRejected, "chosen", "rejected");
         }
-        double? margin = Margin(row);
-        if (MessageList.SequenceEqual(chosen, rejected))
-        {
-            context.Drop(Drops.Identical);
-            return;
-        }
-        output.Add(RowMetadata.Apply(new PreferencePair(prompt, chosen, rejected) { Margin = margin }, row));
+        var pair = RowMetadata.Apply(new PreferencePair(prompt, chosen, rejected) { Margin = Margin(row) }, row);
+        if (MessageList.SequenceEqual(chosen, rejected)) context.DropPair(Drops.Identical, pair, output);
+        else output.Add(pair);
     }
 
     /// <summary>Splits two whole conversations into their shared prompt (longest common prefix) and the two

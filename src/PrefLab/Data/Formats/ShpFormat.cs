@@ -21,15 +21,11 @@ internal sealed class ShpFormat : DataFormat<PreferencePair>
         string b = row.String("human_ref_B");
         bool aPreferred = Label(row);
         double? scoreA = row.OptionalNumber("score_A"), scoreB = row.OptionalNumber("score_B");
-        if (a == b)
-        {
-            context.Drop(Drops.Identical);
-            return;
-        }
         double? margin = scoreA is double sa && scoreB is double sb ? (aPreferred ? sa - sb : sb - sa) : null;
-        var pair = new PreferencePair([Message.User(history)], [Message.Assistant(aPreferred ? a : b)],
-            [Message.Assistant(aPreferred ? b : a)]) { Margin = margin };
-        output.Add(RowMetadata.Apply(pair, row));
+        var pair = RowMetadata.Apply(new PreferencePair([Message.User(history)], [Message.Assistant(aPreferred ? a : b)],
+            [Message.Assistant(aPreferred ? b : a)]) { Margin = margin }, row);
+        if (a == b) context.DropPair(Drops.Identical, pair, output);
+        else output.Add(pair);
     }
 
     static bool Label(Row row)

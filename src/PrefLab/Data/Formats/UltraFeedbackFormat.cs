@@ -38,7 +38,7 @@ internal sealed class UltraFeedbackFormat : DataFormat<PreferencePair>
             if (value is double v) responses.Add(new ScoredResponse([Message.Assistant(response)], v));
             else unscored++;
         }
-        for (int i = 0; i < unscored; i++) context.Drop(Drops.NoScore);
+        if (!context.PromptsOnly) for (int i = 0; i < unscored; i++) context.Drop(Drops.NoScore);
         var template = RowMetadata.Apply(new PreferencePair([Message.User(instruction)], [], []), row);
         Binarizer.AddPairs(template, responses, context.Options.Binarize.Selection, context, output);
     }

@@ -48,18 +48,20 @@ public sealed class Dataset
     /// <summary>The records of whatever kind the format yields.</summary>
     public RecordStream<DataRecord> Records() => new(this, Kind, ReadAny);
 
-    /// <summary>Prompts from any format but text: a prompt set's prompts, a pair's prompt, an SFT
-    /// conversation up to its last user turn (one without a user turn is dropped and counted). With
+    /// <summary>Prompts from any format but text: a prompt set's prompts, the prompt of every preference row
+    /// (or response group) whether or not it makes a pair (ties, identical completions and binarization
+    /// play no part), an SFT conversation up to its last user turn (one without a user turn is dropped and
+    /// counted). With
     /// <paramref name="distinct"/>, a prompt seen before (same messages) is dropped and counted; the first
     /// copy wins.</summary>
     public RecordStream<PromptRecord> Prompts(bool distinct = false)
     {
         if (Kind == RecordKind.Text)
             throw new UserError($"{Path}: pretraining text (format {Format.Name}) has no prompts");
-        return new(this, RecordKind.Prompts, context => DistinctIf(distinct, ExtractPrompts(context), context));
+        return new(this, RecordKind.Prompts, context => DistinctIf(distinct, ExtractPrompts(context), context), promptsOnly: true);
     }
 
-    internal ReadReport NewReport(RecordKind kind) => new(Path, Format.Name, kind, Binarization);
+    internal ReadReport NewReport(RecordKind kind) => new(Path, Format.Name, kind, kind == RecordKind.Pairs ? Binarization : null);
 
     IEnumerable<T> Read<T>(ReadContext context, RecordKind kind) where T : DataRecord
     {

@@ -8,16 +8,21 @@ internal sealed class ReadContext
 {
     public const string BinarizeStream = "data/binarize";
 
-    public ReadContext(ReadReport report, ReadOptions options)
+    public ReadContext(ReadReport report, ReadOptions options, bool promptsOnly = false)
     {
         Report = report;
         Options = options;
+        PromptsOnly = promptsOnly;
         Random = Seeding.Stream(options.Binarize.Seed, BinarizeStream);
     }
 
     public ReadReport Report { get; }
     public ReadOptions Options { get; }
     public Random Random { get; }
+
+    /// <summary>Reading for prompts only: every well-formed preference row (or response group) yields its
+    /// prompt, whatever binarization, ties or identical completions would make of its pairs.</summary>
+    public bool PromptsOnly { get; }
 
     /// <summary>Counts every row and passes on those that are JSON objects; the others are
     /// <see cref="Bad"/>.</summary>
@@ -54,7 +59,20 @@ internal sealed class ReadContext
         }
     }
 
-    public void Tie() => Report.TiesDropped++;
+    /// <summary>A tie: counted and dropped, or, reading prompts only, the prompt passed on.</summary>
+    public void Tie(PreferencePair prompt, List<PreferencePair> output)
+    {
+        if (PromptsOnly) output.Add(prompt);
+        else Report.TiesDropped++;
+    }
+
+    /// <summary>A pair that cannot be made: counted and dropped, or, reading prompts only, the prompt passed on.</summary>
+    public void DropPair(string reason, PreferencePair prompt, List<PreferencePair> output)
+    {
+        if (PromptsOnly) output.Add(prompt);
+        else Report.Drop(reason);
+    }
+
     public void Drop(string reason) => Report.Drop(reason);
     public void Note(string kind) => Report.Note(kind);
 }

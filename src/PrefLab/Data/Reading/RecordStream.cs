@@ -10,12 +10,14 @@ public sealed class RecordStream<T> : IEnumerable<T> where T : DataRecord
 {
     readonly Func<ReadContext, IEnumerable<T>> produce;
     readonly RecordKind kind;
+    readonly bool promptsOnly;
 
-    internal RecordStream(Dataset dataset, RecordKind kind, Func<ReadContext, IEnumerable<T>> produce)
+    internal RecordStream(Dataset dataset, RecordKind kind, Func<ReadContext, IEnumerable<T>> produce, bool promptsOnly = false)
     {
         Dataset = dataset;
         this.kind = kind;
         this.produce = produce;
+        this.promptsOnly = promptsOnly;
         Report = dataset.NewReport(kind);
     }
 
@@ -28,7 +30,7 @@ public sealed class RecordStream<T> : IEnumerable<T> where T : DataRecord
     {
         var report = Dataset.NewReport(kind);
         Report = report;
-        return Enumerate(new ReadContext(report, Dataset.Options));
+        return Enumerate(new ReadContext(report, Dataset.Options, promptsOnly));
     }
 
     IEnumerator<T> Enumerate(ReadContext context)
