@@ -9,7 +9,7 @@ internal sealed class DataOptions
 {
     public readonly Option<string?> Format = new("--format")
     {
-        Description = $"The file's format (default: detected from the first row's fields): {string.Join(", ", DataFormats.Names)}.",
+        Description = $"The format of the file (of every input, for mix; default: detected from the first row's fields): {string.Join(", ", DataFormats.Names)}.",
         HelpName = "NAME",
     };
 
