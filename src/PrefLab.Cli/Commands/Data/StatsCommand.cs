@@ -1,0 +1,31 @@
+using System.CommandLine;
+using PrefLab.Data;
+using PrefLab.Training;
+
+namespace PrefLab.Cli.Commands.Data;
+
+/// <summary><c>preflab data stats FILE</c>: rows, records, ties, skips, lengths, length bias, per-source counts.</summary>
+public static class StatsCommand
+{
+    public static Command Create()
+    {
+        var options = new DataOptions();
+        var file = DataOptions.FileArgument("A data file: JSONL (optionally .gz) or Parquet.");
+        var command = new Command("stats", "Rows, pairs (or examples, prompts), ties, skips by reason, prompt/response lengths in words (p50/p90/p99/max), the chosen-minus-rejected length difference, counts per source, category and subset.")
+        {
+            file,
+        };
+        options.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var dataset = Dataset.Open(parse.GetValue(file)!, options.Read(parse));
+            options.CheckBinarizationApplies(parse, [dataset]);
+            var stats = DatasetStats.Compute(dataset);
+            if (parse.GetValue(options.Json)) output.WriteLine(stats.ToJson().ToJsonString(JsonOptions.Compact));
+            else output.Write(stats.ToText());
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+}

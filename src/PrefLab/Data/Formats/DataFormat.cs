@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using PrefLab.Runtime;
+
+namespace PrefLab.Data;
+
+/// <summary>A data file format (DESIGN.md's table): its name, what it yields, and the fields that identify it.</summary>
+public abstract class DataFormat
+{
+    public abstract string Name { get; }
+    public abstract RecordKind Kind { get; }
+
+    /// <summary>Field sets that identify the format: a first row holding every field of one set fits it.</summary>
+    public abstract IReadOnlyList<string[]> Signatures { get; }
+
+    /// <summary>The scores a multi-response format can binarize by; empty for formats with one pair a row.</summary>
+    public virtual IReadOnlyList<string> ScoreNames => Array.Empty<string>();
+
+    /// <summary>The score used when <see cref="BinarizeOptions.Score"/> is null.</summary>
+    public virtual string? DefaultScore => null;
+
+    public bool IsMultiResponse => ScoreNames.Count > 0;
+
+    /// <summary>Whether a first row whose fields fit a signature is really this format (settles formats with
+    /// the same fields by the values' shape: an hh transcript is a string, a conversational pair a list).</summary>
+    internal virtual bool Claims(JsonObject firstRow) => true;
+
+    /// <summary>Detection prefers preference formats, then SFT/text, then prompt sets: a file with
+    /// chosen/rejected fields is preference data even if it also carries <c>messages</c>.</summary>
+    internal int Tier => Kind switch { RecordKind.Pairs => 0, RecordKind.Prompts => 2, _ => 1 };
+
+    /// <summary>"prompt+chosen+rejected | chosen+rejected".</summary>
+    public string SignatureText => string.Join(" | ", Signatures.Select(s => string.Join("+", s)));
+
+    /// <summary>The score name to binarize by: <paramref name="requested"/> or the default; an error naming
+    /// the format's scores when it has no such score.</summary>
+    public string ResolveScore(string? requested)
+    {
+        if (!IsMultiResponse)
+            throw new UserError($"format {Name} has one pair a row: binarization applies only to {string.Join(", ", DataFormats.All.Where(f => f.IsMultiResponse).Select(f => f.Name))}");
+        if (requested is null) return DefaultScore!;
+        string? match = ScoreNames.FirstOrDefault(s => s.Equals(requested, StringComparison.OrdinalIgnoreCase));
+        return match ?? throw new UserError($"format {Name} has no score '{requested}'; its scores: {string.Join(", ", ScoreNames)}");
+    }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>A format whose rows become records of type <typeparamref name="T"/>.</summary>
+internal abstract class DataFormat<T> : DataFormat where T : DataRecord
+{
+    /// <summary>Reads records row by row; a row that fails to parse is an error or a counted skip, and
+    /// contributes nothing.</summary>
+    internal virtual IEnumerable<T> Read(IEnumerable<Row> rows, ReadContext context)
+    {
+        var output = new List<T>();
+        foreach (var row in context.ReadableRows(rows))
+        {
+            output.Clear();
+            if (!context.TryParse(row, () => Parse(row, context, output))) continue;
+            foreach (var record in output) yield return record;
+        }
+    }
+
+    /// <summary>Parses one row into <paramref name="output"/>; throws <see cref="RowError"/> for a malformed
+    /// row before counting anything in the report.</summary>
+    internal abstract void Parse(Row row, ReadContext context, List<T> output);
+}
+
+/// <summary>The metadata fields every reader keeps: <c>id</c> (or the format's own id field), <c>source</c>,
+/// <c>category</c>, <c>subset</c> (or SHP's <c>domain</c>), and the row's location.</summary>
+internal static class RowMetadata
+{
+    static readonly string[] IdFields = ["id", "prompt_id", "question_id", "post_id"];
+    static readonly string[] SubsetFields = ["subset", "domain"];
+
+    public static T Apply<T>(T record, Row row) where T : DataRecord =>
+        (T)((DataRecord)record with
+        {
+            Id = First(row, IdFields),
+            Source = Json.MetadataText(row.Optional("source"), "source"),
+            Category = Json.MetadataText(row.Optional("category"), "category"),
+            Subset = First(row, SubsetFields),
+            Origin = row.Location,
+        });
+
+    static string? First(Row row, string[] names)
+    {
+        foreach (string name in names)
+            if (row.Optional(name) is { } node) return Json.MetadataText(node, name);
+        return null;
+    }
+}

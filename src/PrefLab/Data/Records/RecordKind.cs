@@ -1,0 +1,14 @@
+namespace PrefLab.Data;
+
+/// <summary>What a format's rows become.</summary>
+public enum RecordKind
+{
+    /// <summary><see cref="PreferencePair"/>s.</summary>
+    Pairs,
+    /// <summary><see cref="SftExample"/>s.</summary>
+    Sft,
+    /// <summary><see cref="TextRecord"/>s.</summary>
+    Text,
+    /// <summary><see cref="PromptRecord"/>s.</summary>
+    Prompts,
+}
