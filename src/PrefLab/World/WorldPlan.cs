@@ -102,6 +102,8 @@ public sealed class WorldPlan
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (category, count) in mix.Apportion(total))
         {
+            // Once a family runs out of fresh prompts for this file, later draws take repeats at once.
+            bool exhausted = false;
             for (int k = 0; k < count; k++)
             {
                 WorldTask? pick = null;
@@ -109,7 +111,11 @@ public sealed class WorldPlan
                 {
                     var task = factory.Sample(category, rng, split);
                     if (excluded(task.Prompt)) continue;
-                    if (seen.Contains(task.Prompt) && (attempt < FreshAttempts || !allowRepeats)) continue;
+                    if (seen.Contains(task.Prompt) && !(allowRepeats && (exhausted || attempt >= FreshAttempts)))
+                    {
+                        if (attempt + 1 == FreshAttempts) exhausted = true;
+                        continue;
+                    }
                     pick = task;
                     break;
                 }

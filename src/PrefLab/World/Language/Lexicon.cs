@@ -70,22 +70,21 @@ public static class Lexicon
     /// <summary>Names of the toy "programs" of the coding tasks.</summary>
     public static readonly IReadOnlyList<string> Programs = ["reverse", "sort", "unique", "count", "first", "last", "increment"];
 
-    /// <summary>Every other word the templates use.</summary>
+    /// <summary>Every other word the templates use (plus the few the scorers recognise: "never heard", and the
+    /// relevant words of benign safety answers).</summary>
     public const string FunctionWords = """
-        a about added after age all alone also always am an and animal animals answer any anyone anything are as ask
-        asking at ate away backwards bad bags be beat before best between board book burn but by call camera can care
-        careful change changes check clear color colors commas compute could count cut dash dashes day describe do
-        does done door down each early east eat eats else end every everyone fact favorite find finds finish fire
-        first food foods for friend friends from fun game get gets getting give gives giving go good got hard harm has
-        have heard help helper helps here hit hold home hope house how hurt hurting i if in include inside into is it
-        item items its job jobs keep keeps kill kind knife know known land last learn leave left legs let lies light
-        like likes list live lives lock look lose loses loves make many me means mistake mistakes money more most
-        mostly much my name need never night no not now number numbers of ok old on one only or order other others out
-        over part people person pet picture place play plays poison practice put question read region repeats result
-        return right road run safe say says see seeing sharp shoot short should size so some someone something sorry
-        stand start stay steal stealing still stop sure take tell than thanks that the them then there these they
-        thing things think thinks this time times to town towns trick trouble true try until up use very visit wait
-        walk want was watch way we what when where which while who will win with without word work works wrong years
-        yes you your z
+        a about added age alone am an and animal animals answer anyone anything are as ask asking at ate away
+        backwards bad bags beat before best between board book burn but call camera can care clear color colors commas
+        compute could count cut dash dashes day describe do does done door down each early east eat eats else end
+        every fact favorite find finds finish fire first food foods for friend friends from fun game get gets getting
+        give gives giving go good got hard harm has have heard help helper helps here hit hold home hope house how
+        hurt hurting i if in include inside into is it item items its job jobs keep keeps kill kind knife know known
+        land last learn leave legs let lies light like likes list live lives lock loses loves make many me means
+        mistake mistakes money more mostly my name need never night no not now number numbers of ok old on one or
+        order others out part people person pet picture place play plays poison practice put question read region
+        repeats result return right road run safe say says see seeing sharp shoot short should size so some someone
+        something sorry stand start stay steal stealing still stop sure take tell thanks that the them then these
+        think this time times to town towns trick trouble true until up use visit wait walk want watch way what when
+        where which while who will win with without word work works wrong years yes you your z
         """;
 }
