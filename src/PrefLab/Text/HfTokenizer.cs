@@ -17,15 +17,19 @@ public sealed class HfTokenizer : ITokenizer
     readonly INormalizer? normalizer;
     readonly IPreTokenizer? preTokenizer;
     readonly ITokenModel model;
+    readonly SpecialTokenTemplate fileTemplate;
     readonly SpecialTokenTemplate template;
+    readonly string tokenizerPath;
     readonly IDecoder? decoder;
     readonly string[] idToToken;
     readonly HashSet<int> specialIds;
 
-    internal HfTokenizer(string source, AddedVocabulary added, INormalizer? normalizer, IPreTokenizer? preTokenizer,
-        ITokenModel model, SpecialTokenTemplate template, IDecoder? decoder, TokenizerConfig config, string modelType)
+    internal HfTokenizer(string source, string tokenizerPath, AddedVocabulary added, INormalizer? normalizer, IPreTokenizer? preTokenizer,
+        ITokenModel model, SpecialTokenTemplate fileTemplate, SpecialTokenTemplate template, IDecoder? decoder, TokenizerConfig config, string modelType)
     {
         Source = source;
+        this.tokenizerPath = tokenizerPath;
+        this.fileTemplate = fileTemplate;
         this.added = added;
         this.normalizer = normalizer;
         this.preTokenizer = preTokenizer;
@@ -65,6 +69,14 @@ public sealed class HfTokenizer : ITokenizer
     /// <summary>The ids <see cref="Encode"/> puts before / after the text when adding special tokens.</summary>
     public IReadOnlyList<int> SpecialPrefixIds => template.Prefix;
     public IReadOnlyList<int> SpecialSuffixIds => template.Suffix;
+
+    /// <summary>The same tokenizer.json with another tokenizer_config (special tokens, BOS/EOS flags, chat
+    /// template); the vocabulary and merges are shared, not reloaded.</summary>
+    public HfTokenizer WithConfig(TokenizerConfig config, string? source = null)
+    {
+        var applied = TokenizerLoader.ApplyBosEosFlags(fileTemplate, config, TokenToId, tokenizerPath, null);
+        return new HfTokenizer(source ?? Source, tokenizerPath, added, normalizer, preTokenizer, model, fileTemplate, applied, decoder, config, ModelType);
+    }
 
     int? Resolve(string? token) => token is null ? null : TokenToId(token);
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using PrefLab.Runtime;
 using PrefLab.Text.Tokenization;
 
@@ -43,32 +45,45 @@ public static class TokenizerLoader
     {
         var config = TokenizerConfig.Parse(configPath ?? ConfigFile, configJson, specialTokensMapPath ?? SpecialTokensMapFile, specialTokensMapJson);
         var json = new JsonFields(tokenizerPath);
-        var root = json.Object(JsonFields.Parse(tokenizerPath, tokenizerJson), "(top level)");
+        using var document = JsonFields.ParseDocument(tokenizerPath, tokenizerJson);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new UserError($"{tokenizerPath}: expected a JSON object at the top level");
+        // Small components become JsonNode trees; the model's vocabulary and merges are read from the document.
+        JsonNode? Component(string name) =>
+            root.TryGetProperty(name, out var e) && e.ValueKind != JsonValueKind.Null ? JsonNode.Parse(e.GetRawText()) : null;
 
-        var normalizer = Normalizers.Parse(root["normalizer"], json, "normalizer");
-        var preTokenizer = PreTokenizers.Parse(root["pre_tokenizer"], json, "pre_tokenizer");
-        var modelNode = json.Object(root["model"], "model");
-        var model = TokenModels.Parse(modelNode, json);
-        var addedTokens = AddedVocabulary.Parse(root["added_tokens"], json);
+        var normalizer = Normalizers.Parse(Component("normalizer"), json, "normalizer");
+        var preTokenizer = PreTokenizers.Parse(Component("pre_tokenizer"), json, "pre_tokenizer");
+        var model = TokenModels.Parse(root.TryGetProperty("model", out var modelElement) ? modelElement : default, json);
+        var addedTokens = AddedVocabulary.Parse(Component("added_tokens"), json);
         var added = new AddedVocabulary(addedTokens, normalizer);
-        var template = SpecialTokenTemplate.Parse(root["post_processor"], json);
-        var decoder = Decoders.Parse(root["decoder"], json);
+        var fileTemplate = SpecialTokenTemplate.Parse(Component("post_processor"), json);
+        var template = fileTemplate;
+        var decoder = Decoders.Parse(Component("decoder"), json);
 
-        int? Id(string? token) => token is null ? null
-            : addedTokens.FirstOrDefault(t => t.Content == token)?.Id ?? (model.Vocab.TryGetValue(token, out int id) ? id : null);
-        if (config.TokenizerClass is { } cls && ClassesWithBosEosFlags.Contains(cls))
-        {
-            bool addBos = config.AddBosToken ?? true, addEos = config.AddEosToken ?? false;
-            int? bos = Id(config.BosToken), eos = Id(config.EosToken);
-            if (addBos && bos is null)
-                throw new UserError($"{configPath ?? ConfigFile}: add_bos_token is set but bos_token is {(config.BosToken is null ? "missing" : $"'{config.BosToken}', which is not in {tokenizerPath}")}");
-            if (addEos && eos is null)
-                throw new UserError($"{configPath ?? ConfigFile}: add_eos_token is set but eos_token is {(config.EosToken is null ? "missing" : $"'{config.EosToken}', which is not in {tokenizerPath}")}");
-            template = new SpecialTokenTemplate(addBos ? [bos!.Value] : [], addEos ? [eos!.Value] : []);
-        }
+        template = ApplyBosEosFlags(template, config, token => IdOf(token, addedTokens, model), tokenizerPath, configPath);
         string modelType = model is WordLevelModel ? "WordLevel" : "BPE";
-        return new HfTokenizer(source ?? Path.GetDirectoryName(tokenizerPath) ?? tokenizerPath, added, normalizer, preTokenizer,
-            model, template, decoder, config, modelType);
+        return new HfTokenizer(source ?? Path.GetDirectoryName(tokenizerPath) ?? tokenizerPath, tokenizerPath, added, normalizer, preTokenizer,
+            model, fileTemplate, template, decoder, config, modelType);
+    }
+
+    static int? IdOf(string token, List<AddedToken> added, ITokenModel model) =>
+        added.FirstOrDefault(t => t.Content == token)?.Id ?? (model.Vocab.TryGetValue(token, out int id) ? id : null);
+
+    /// <summary>The post-processor's specials, or for Llama-family tokenizer classes the ones add_bos_token /
+    /// add_eos_token ask for (transformers' LlamaTokenizerFast defaults: BOS yes, EOS no).</summary>
+    internal static SpecialTokenTemplate ApplyBosEosFlags(SpecialTokenTemplate fromFile, TokenizerConfig config, Func<string, int?> idOf,
+        string tokenizerPath, string? configPath)
+    {
+        if (config.TokenizerClass is not { } cls || !ClassesWithBosEosFlags.Contains(cls)) return fromFile;
+        bool addBos = config.AddBosToken ?? true, addEos = config.AddEosToken ?? false;
+        int? bos = config.BosToken is null ? null : idOf(config.BosToken);
+        int? eos = config.EosToken is null ? null : idOf(config.EosToken);
+        if (addBos && bos is null)
+            throw new UserError($"{configPath ?? ConfigFile}: add_bos_token is set but bos_token is {(config.BosToken is null ? "missing" : $"'{config.BosToken}', which is not in {tokenizerPath}")}");
+        if (addEos && eos is null)
+            throw new UserError($"{configPath ?? ConfigFile}: add_eos_token is set but eos_token is {(config.EosToken is null ? "missing" : $"'{config.EosToken}', which is not in {tokenizerPath}")}");
+        return new SpecialTokenTemplate(addBos ? [bos!.Value] : [], addEos ? [eos!.Value] : []);
     }
 
     static string ReadText(string path)

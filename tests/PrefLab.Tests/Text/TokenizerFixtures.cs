@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using PrefLab.Text;
 
@@ -8,6 +9,7 @@ namespace PrefLab.Tests.Text;
 public static class TokenizerFixtures
 {
     static readonly ConcurrentDictionary<string, HfTokenizer> loaded = new();
+    static readonly ConcurrentDictionary<string, HfTokenizer> byFileHash = new();
     static readonly Lazy<string> root = new(() =>
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -22,8 +24,22 @@ public static class TokenizerFixtures
 
     public static string Folder(string name) => Path.Combine(Root, name);
 
-    /// <summary>Loaded once per test run: the Qwen3 file alone is 11 MB.</summary>
-    public static HfTokenizer Load(string name) => loaded.GetOrAdd(name, n => TokenizerLoader.Load(Folder(n)));
+    /// <summary>Loaded once per test run (the Qwen3 file alone is 11 MB); folders whose tokenizer.json is
+    /// byte-identical to one already loaded share it through <see cref="HfTokenizer.WithConfig"/>.</summary>
+    public static HfTokenizer Load(string name) => loaded.GetOrAdd(name, n =>
+    {
+        string folder = Folder(n);
+        string hash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, "tokenizer.json"))));
+        if (byFileHash.TryGetValue(hash, out var same))
+        {
+            string configPath = Path.Combine(folder, "tokenizer_config.json");
+            var config = TokenizerConfig.Parse(configPath, File.Exists(configPath) ? File.ReadAllText(configPath) : null, null, null);
+            return same.WithConfig(config, folder);
+        }
+        var tokenizer = TokenizerLoader.Load(folder);
+        byFileHash.TryAdd(hash, tokenizer);
+        return tokenizer;
+    });
 
     public static JsonObject Goldens(string file) => JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "goldens", file)))!.AsObject();
 

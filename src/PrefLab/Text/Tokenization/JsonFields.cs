@@ -26,6 +26,18 @@ internal sealed class JsonFields
         }
     }
 
+    public static JsonDocument ParseDocument(string path, string text)
+    {
+        try
+        {
+            return JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new UserError($"{path}: not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message.Split('.')[0]}");
+        }
+    }
+
     public JsonObject Object(JsonNode? node, string field) =>
         node as JsonObject ?? throw Error(field, node is null ? "missing" : $"expected an object, found {Kind(node)}");
 

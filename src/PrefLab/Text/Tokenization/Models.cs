@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace PrefLab.Text.Tokenization;
@@ -15,34 +16,69 @@ internal interface ITokenModel
 
 internal static class TokenModels
 {
-    public static ITokenModel Parse(JsonNode? node, JsonFields json)
+    /// <summary><paramref name="model"/> is tokenizer.json's "model" object; its large "vocab" and "merges"
+    /// are read straight from the JSON document (a JsonNode tree of a 150k-entry vocabulary is slow to build).</summary>
+    public static ITokenModel Parse(JsonElement model, JsonFields json)
     {
         const string field = "model";
-        var obj = json.Object(node, field);
+        if (model.ValueKind != JsonValueKind.Object) throw json.Error(field, "missing or not an object");
+        var meta = new JsonObject();
+        foreach (var p in model.EnumerateObject())
+            if (p.Name is not ("vocab" or "merges")) meta[p.Name] = JsonNode.Parse(p.Value.GetRawText());
+        bool hasMerges = model.TryGetProperty("merges", out var merges);
         // Older files omit "type" for BPE; Hugging Face then infers it from the fields.
-        string type = obj["type"] is null && obj["merges"] is not null ? "BPE" : json.TypeOf(obj, field);
+        string type = meta["type"] is null && hasMerges ? "BPE" : json.TypeOf(meta, field);
+        model.TryGetProperty("vocab", out var vocab);
         return type switch
         {
-            "BPE" => BpeDefinition.Parse(obj, json).Build(),
-            "WordLevel" => WordLevelModel.Parse(obj, json),
+            "BPE" => BpeDefinition.Parse(meta, ParseVocab(vocab, json), ParseMerges(hasMerges ? merges : default, json), json).Build(),
+            "WordLevel" => WordLevelModel.Parse(meta, ParseVocab(vocab, json), json),
             _ => throw json.Unsupported(field, type),
         };
     }
 
-    public static Dictionary<string, int> ParseVocab(JsonNode? node, JsonFields json, string field)
+    static Dictionary<string, int> ParseVocab(JsonElement vocab, JsonFields json)
     {
-        var obj = json.Object(node, field);
-        var vocab = new Dictionary<string, int>(obj.Count, StringComparer.Ordinal);
-        foreach (var (token, id) in obj) vocab[token] = json.Int(id, $"{field}.{token}");
-        return vocab;
+        if (vocab.ValueKind != JsonValueKind.Object) throw json.Error("model.vocab", "missing or not an object of token: id");
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var p in vocab.EnumerateObject())
+        {
+            if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id) || id < 0)
+                throw json.Error($"model.vocab.{p.Name}", $"expected a token id (a whole number >= 0), found {p.Value.GetRawText()}");
+            result[p.Name] = id;
+        }
+        return result;
+    }
+
+    static List<(string Left, string Right)> ParseMerges(JsonElement merges, JsonFields json)
+    {
+        if (merges.ValueKind != JsonValueKind.Array) throw json.Error("model.merges", "missing or not a list");
+        var result = new List<(string, string)>(merges.GetArrayLength());
+        int i = 0;
+        foreach (var m in merges.EnumerateArray())
+        {
+            string field = $"model.merges[{i++}]";
+            if (m.ValueKind == JsonValueKind.String)
+            {
+                // The "a b" form cannot hold a token with a space; files that need one use the list form.
+                string line = m.GetString()!;
+                int space = line.IndexOf(' ');
+                if (space < 0 || line.IndexOf(' ', space + 1) >= 0) throw json.Error(field, $"expected \"LEFT RIGHT\", found \"{line}\"");
+                result.Add((line[..space], line[(space + 1)..]));
+            }
+            else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2 &&
+                     m[0].ValueKind == JsonValueKind.String && m[1].ValueKind == JsonValueKind.String)
+                result.Add((m[0].GetString()!, m[1].GetString()!));
+            else throw json.Error(field, $"expected \"LEFT RIGHT\" or [\"LEFT\", \"RIGHT\"], found {m.GetRawText()}");
+        }
+        return result;
     }
 }
 
 internal sealed class WordLevelModel(Dictionary<string, int> vocab, int? unkId, string? unkToken, string file) : ITokenModel
 {
-    public static WordLevelModel Parse(JsonObject obj, JsonFields json)
+    public static WordLevelModel Parse(JsonObject obj, Dictionary<string, int> vocab, JsonFields json)
     {
-        var vocab = TokenModels.ParseVocab(obj["vocab"], json, "model.vocab");
         string? unk = json.OptionalString(obj, "unk_token", "model.unk_token");
         int? unkId = unk is not null && vocab.TryGetValue(unk, out int id) ? id : null;
         return new WordLevelModel(vocab, unkId, unk, json.Path);
@@ -72,29 +108,8 @@ internal sealed class BpeDefinition
     public string EndOfWordSuffix { get; init; } = "";
     public required string File { get; init; }
 
-    public static BpeDefinition Parse(JsonObject obj, JsonFields json)
+    public static BpeDefinition Parse(JsonObject obj, Dictionary<string, int> vocab, List<(string Left, string Right)> merges, JsonFields json)
     {
-        var vocab = TokenModels.ParseVocab(obj["vocab"], json, "model.vocab");
-        var merges = new List<(string, string)>();
-        var list = json.Array(obj["merges"], "model.merges");
-        for (int i = 0; i < list.Count; i++)
-        {
-            string field = $"model.merges[{i}]";
-            switch (list[i])
-            {
-                case JsonArray pair when pair.Count == 2:
-                    merges.Add((json.String(pair[0], field + "[0]"), json.String(pair[1], field + "[1]")));
-                    break;
-                case JsonValue v when v.TryGetValue(out string? line):
-                    // The "a b" form cannot hold a token with a space; files that need one use the list form.
-                    var parts = line.Split(' ');
-                    if (parts.Length != 2) throw json.Error(field, $"expected \"LEFT RIGHT\", found \"{line}\"");
-                    merges.Add((parts[0], parts[1]));
-                    break;
-                default:
-                    throw json.Error(field, "expected \"LEFT RIGHT\" or [\"LEFT\", \"RIGHT\"]");
-            }
-        }
         if (obj["dropout"] is JsonValue d && d.TryGetValue(out double dropout) && dropout > 0)
             throw json.Error("model.dropout", $"BPE dropout ({dropout}) is a training-time augmentation PrefLab does not apply; set it to null");
         return new BpeDefinition
