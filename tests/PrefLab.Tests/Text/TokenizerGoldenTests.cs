@@ -62,3 +62,21 @@ public class TokenizerGoldenTests
 
     static string Show(string s) => JsonValue.Create(s).ToJsonString();
 }
+
+public class TokenizerConcurrencyTests
+{
+    [Theory]
+    [InlineData("gpt2")]
+    [InlineData("mistral")]
+    public void Parallel_encoding_gives_the_sequential_ids(string name)
+    {
+        var tokenizer = TokenizerFixtures.Load(name);
+        var texts = TokenizerFixtures.Goldens("encode.json")[name]!.AsArray()
+            .Select(c => c!["text"]!.GetValue<string>()).ToArray();
+        var inputs = Enumerable.Range(0, 400).Select(i => texts[i % texts.Length] + " #" + i).ToArray();
+        var sequential = inputs.Select(t => tokenizer.Encode(t).ToArray()).ToArray();
+        var parallel = new int[inputs.Length][];
+        Parallel.For(0, inputs.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => parallel[i] = tokenizer.Encode(inputs[i]).ToArray());
+        for (int i = 0; i < inputs.Length; i++) Assert.Equal(sequential[i], parallel[i]);
+    }
+}

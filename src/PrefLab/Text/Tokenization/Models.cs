@@ -95,6 +95,28 @@ internal sealed class WordLevelModel(Dictionary<string, int> vocab, int? unkId, 
     }
 }
 
+/// <summary>Tokens of recently seen words (BPE is the costly step; text repeats words). Bounded: cleared when full.</summary>
+internal sealed class WordCache
+{
+    const int Limit = 100_000;
+    const int MaxWordLength = 256;
+    readonly ConcurrentDictionary<string, ModelToken[]> entries = new(StringComparer.Ordinal);
+
+    public bool TryGet(string word, List<ModelToken> output)
+    {
+        if (!entries.TryGetValue(word, out var tokens)) return false;
+        output.AddRange(tokens);
+        return true;
+    }
+
+    public void Add(string word, ModelToken[] tokens)
+    {
+        if (word.Length > MaxWordLength) return;
+        if (entries.Count >= Limit) entries.Clear();
+        entries[word] = tokens;
+    }
+}
+
 /// <summary>What a BPE model in tokenizer.json says, before choosing who does the merging.</summary>
 internal sealed class BpeDefinition
 {
@@ -165,15 +187,12 @@ internal sealed class BpeDefinition
 /// </summary>
 internal sealed class BpeModel : ITokenModel
 {
-    const int CacheLimit = 100_000;
-    const int CacheWordLength = 256;
-
     readonly Dictionary<string, int> vocab;
     readonly Dictionary<long, (int Rank, int NewId)> merges;
     readonly int? unkId;
     readonly BpeDefinition definition;
     readonly int[]? byteTokens;
-    readonly ConcurrentDictionary<string, ModelToken[]> cache = new(StringComparer.Ordinal);
+    readonly WordCache cache = new();
 
     public BpeModel(BpeDefinition d)
     {
@@ -194,18 +213,9 @@ internal sealed class BpeModel : ITokenModel
 
     public void Tokenize(string word, List<ModelToken> output)
     {
-        if (word.Length == 0) return;
-        if (cache.TryGetValue(word, out var hit))
-        {
-            output.AddRange(hit);
-            return;
-        }
+        if (word.Length == 0 || cache.TryGet(word, output)) return;
         var tokens = Compute(word);
-        if (word.Length <= CacheWordLength)
-        {
-            if (cache.Count >= CacheLimit) cache.Clear();
-            cache[word] = tokens;
-        }
+        cache.Add(word, tokens);
         output.AddRange(tokens);
     }
 
@@ -318,6 +328,8 @@ internal sealed class MlBpeModel : ITokenModel
     readonly Microsoft.ML.Tokenizers.BpeTokenizer bpe;
     readonly Dictionary<string, int> vocab;
     readonly bool ignoreMerges;
+    // ML caches merges itself, but each call still runs its pre-tokenizer and allocates token strings.
+    readonly WordCache cache = new();
 
     public MlBpeModel(BpeDefinition d)
     {
@@ -338,16 +350,17 @@ internal sealed class MlBpeModel : ITokenModel
 
     public void Tokenize(string word, List<ModelToken> output)
     {
-        if (word.Length == 0) return;
+        if (word.Length == 0 || cache.TryGet(word, output)) return;
+        ModelToken[] tokens;
         if (ignoreMerges && vocab.TryGetValue(word, out int whole))
-        {
-            output.Add(new ModelToken(whole, 0, word.Length));
-            return;
-        }
-        foreach (var t in bpe.EncodeToTokens(word, out _))
-        {
-            var (start, length) = t.Offset.GetOffsetAndLength(word.Length);
-            output.Add(new ModelToken(t.Id, start, start + length));
-        }
+            tokens = [new ModelToken(whole, 0, word.Length)];
+        else
+            tokens = bpe.EncodeToTokens(word, out _).Select(t =>
+            {
+                var (start, length) = t.Offset.GetOffsetAndLength(word.Length);
+                return new ModelToken(t.Id, start, start + length);
+            }).ToArray();
+        cache.Add(word, tokens);
+        output.AddRange(tokens);
     }
 }

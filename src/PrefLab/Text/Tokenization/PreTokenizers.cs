@@ -253,17 +253,33 @@ internal static class ByteLevelAlphabet
     /// <summary>Each UTF-8 byte of each char becomes one alphabet char aligned to that char.</summary>
     public static AlignedText ToByteChars(AlignedText word)
     {
-        var b = new AlignedTextBuilder();
+        string text = word.Text;
+        int byteCount = Encoding.UTF8.GetByteCount(text);
+        var chars = new char[byteCount];
+        var starts = new int[byteCount];
+        var ends = new int[byteCount];
         Span<byte> buffer = stackalloc byte[4];
-        for (int i = 0; i < word.Length;)
+        int at = 0;
+        for (int i = 0; i < text.Length;)
         {
-            int n = CodePoints.LengthAt(word.Text, i);
-            int count = Encoding.UTF8.GetBytes(word.Text.AsSpan(i, n), buffer);
+            int n = CodePoints.LengthAt(text, i);
+            int count = n == 1 && text[i] < 0x80 ? Ascii(text[i], buffer) : Encoding.UTF8.GetBytes(text.AsSpan(i, n), buffer);
             int start = word.StartOf(i), end = word.EndOf(i + n - 1);
-            for (int k = 0; k < count; k++) b.Append(ByteToChar[buffer[k]], start, end);
+            for (int k = 0; k < count; k++, at++)
+            {
+                chars[at] = ByteToChar[buffer[k]];
+                starts[at] = start;
+                ends[at] = end;
+            }
             i += n;
         }
-        return b.Build(word.OriginStart, word.OriginEnd);
+        return new AlignedText(new string(chars), starts, ends, word.OriginStart, word.OriginEnd);
+    }
+
+    static int Ascii(char c, Span<byte> buffer)
+    {
+        buffer[0] = (byte)c;
+        return 1;
     }
 
     /// <summary>Decodes alphabet chars back to bytes; a token with a char outside the alphabet (an added

@@ -21,7 +21,18 @@ internal static class UnicodeNormalization
         public readonly Dictionary<int, byte> CombiningClass = new();
         public readonly Dictionary<long, int> Compose = new();
         public readonly HashSet<int> ComposesWithPrevious = new();
+        /// <summary>Per code point, one bit per form (see <see cref="FormBit"/>): set when the char may change
+        /// under that form or affect its neighbours (a quick check in the spirit of UAX #15's Quick_Check).</summary>
+        public readonly byte[] Unstable = new byte[0x110000];
     }
+
+    static int FormBit(NormalizationForm form) => form switch
+    {
+        NormalizationForm.FormC => 1,
+        NormalizationForm.FormKC => 2,
+        NormalizationForm.FormD => 4,
+        _ => 8,
+    };
 
     static readonly Lazy<Tables> tables = new(Load);
 
@@ -49,24 +60,31 @@ internal static class UnicodeNormalization
                     break;
             }
         }
+        var primaries = t.Compose.Values.ToHashSet();
+        foreach (int cp in t.CombiningClass.Keys.Concat(t.ComposesWithPrevious)) t.Unstable[cp] |= 1 | 2 | 4 | 8;
+        foreach (int cp in t.Canonical.Keys)
+            t.Unstable[cp] |= (byte)(4 | 8 | (primaries.Contains(cp) ? 0 : 1 | 2));
+        foreach (int cp in t.Compatibility.Keys) t.Unstable[cp] |= 2 | 8;
+        for (int cp = SBase; cp < SBase + SCount; cp++) t.Unstable[cp] |= 4 | 8;
+        for (int cp = LBase; cp < LBase + LCount; cp++) t.Unstable[cp] |= 1 | 2; // may compose with a following vowel
+        for (int cp = VBase; cp < VBase + VCount; cp++) t.Unstable[cp] |= 1 | 2;
+        for (int cp = TBase + 1; cp < TBase + TCount; cp++) t.Unstable[cp] |= 1 | 2;
         return t;
     }
 
     static long Key(int a, int b) => ((long)a << 21) | (uint)b;
 
-    /// <summary>True when <paramref name="s"/> is certainly already in the form (a cheap check, no tables).</summary>
+    /// <summary>True when <paramref name="s"/> is certainly already in the form: no char in it may change
+    /// or interact with its neighbours under that form (most text, CJK included, passes without normalizing).</summary>
     public static bool IsQuickNormalized(string s, NormalizationForm form)
     {
-        // Below U+0300 nothing composes or decomposes canonically except Latin-1/Latin Extended letters with
-        // diacritics, which decompose under D/KD; Latin-1 has compatibility mappings from U+00A0.
-        int limit = form switch
-        {
-            NormalizationForm.FormC => 0x300,
-            NormalizationForm.FormKC => 0xA0,
-            _ => 0xC0,
-        };
-        foreach (char c in s)
-            if (c >= limit) return false;
+        int i = 0;
+        while (i < s.Length && s[i] < 0xA0) i++;
+        if (i == s.Length) return true;
+        var unstable = tables.Value.Unstable;
+        int bit = FormBit(form);
+        for (; i < s.Length; i += CodePoints.LengthAt(s, i))
+            if ((unstable[CodePoints.At(s, i)] & bit) != 0) return false;
         return true;
     }
 
@@ -127,7 +145,9 @@ internal static class UnicodeNormalization
         var t = tables.Value;
         if (!(t.Canonical.TryGetValue(cp, out var d) || (compatibility && t.Compatibility.TryGetValue(cp, out d))))
             return [cp];
-        return d.SelectMany(x => Decompose(x, compatibility)).ToArray();
+        var result = new List<int>(d.Length);
+        foreach (int x in d) result.AddRange(Decompose(x, compatibility));
+        return result.ToArray();
     }
 
     // UAX #15's composition: a char composes with the last starter unless a char between them has a class
