@@ -89,6 +89,8 @@ public class ChatFormatTests
         var masked = rendered.Ids.Where((_, i) => rendered.AssistantMask[i]).Select(id => world.IdToToken(id));
         Assert.Equal(["4", "</s>", "blue", ".", "</s>"], masked);
         Assert.Equal(rendered.Ids.Length, rendered.AssistantMask.Length);
+        var final = rendered.Ids.Where((_, i) => rendered.FinalTurnMask()[i]).Select(id => world.IdToToken(id));
+        Assert.Equal(["blue", ".", "</s>"], final);
         Assert.DoesNotContain(true, ChatFormats.Tulu.Render(world, [new("user", "hello")], addGenerationPrompt: true).AssistantMask);
     }
 

@@ -10,7 +10,19 @@ public readonly record struct ChatSegment(string Text, bool Assistant);
 /// it, <see cref="Ids"/> its tokens with BOS exactly once, and <see cref="AssistantMask"/> (one entry per id)
 /// true on the tokens of assistant turns the model must learn to emit: their content and the end-of-turn token.
 /// </summary>
-public sealed record RenderedChat(string Text, int[] Ids, bool[] AssistantMask);
+public sealed record RenderedChat(string Text, int[] Ids, bool[] AssistantMask)
+{
+    /// <summary>The mask of the final assistant turn only (the last run of true in
+    /// <see cref="AssistantMask"/>): what DPO's loss covers in the paper's recipe. Its first true index is
+    /// where the prompt ends.</summary>
+    public bool[] FinalTurnMask()
+    {
+        var mask = new bool[AssistantMask.Length];
+        int end = Array.LastIndexOf(AssistantMask, true);
+        for (int i = end; i >= 0 && AssistantMask[i]; i--) mask[i] = true;
+        return mask;
+    }
+}
 
 /// <summary>
 /// A chat format: renders system/user/assistant messages to text the way a known Jinja chat template does,
