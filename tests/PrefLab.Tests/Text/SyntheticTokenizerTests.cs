@@ -176,4 +176,22 @@ public class SyntheticTokenizerTests
         Assert.Equal("<|user|> hello </s>", t.Decode(t.Encode("<|user|>hello</s>")));
         Assert.Equal("hello", t.Decode(t.Encode("<|user|>hello</s>"), skipSpecialTokens: true));
     }
+
+    [Fact]
+    public void Roberta_and_sequence_post_processors_wrap_the_sequence()
+    {
+        const string json = """
+        {"added_tokens": [{"id": 0, "content": "<s>", "special": true}, {"id": 2, "content": "</s>", "special": true}],
+         "pre_tokenizer": {"type": "WhitespaceSplit"},
+         "post_processor": {"type": "Sequence", "processors": [
+           {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
+           {"type": "RobertaProcessing", "sep": ["</s>", 2], "cls": ["<s>", 0], "trim_offsets": true, "add_prefix_space": false}]},
+         "model": {"type": "WordLevel", "unk_token": "x", "vocab": {"<s>": 0, "x": 1, "</s>": 2, "hi": 3}}}
+        """;
+        var t = Parse(json);
+        Assert.Equal([0, 3, 1, 2], t.Encode("hi there"));
+        Assert.Equal([3, 1], t.Encode("hi there", addSpecialTokens: false));
+        Assert.Equal([0], t.SpecialPrefixIds);
+        Assert.Equal([2], t.SpecialSuffixIds);
+    }
 }

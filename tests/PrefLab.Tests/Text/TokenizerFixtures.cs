@@ -28,6 +28,7 @@ public static class TokenizerFixtures
     /// byte-identical to one already loaded share it through <see cref="HfTokenizer.WithConfig"/>.</summary>
     public static HfTokenizer Load(string name) => loaded.GetOrAdd(name, n =>
     {
+        if (n == "mistral-metaspace") return MistralMetaspace();
         string folder = Folder(n);
         string hash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, "tokenizer.json"))));
         if (byFileHash.TryGetValue(hash, out var same))
@@ -40,6 +41,18 @@ public static class TokenizerFixtures
         byFileHash.TryAdd(hash, tokenizer);
         return tokenizer;
     });
+
+    /// <summary>mistral/tokenizer.json in the newer Llama 2 / Mistral v0.3 / TinyLlama form: no normalizer, a
+    /// Metaspace pre-tokenizer (prepend_scheme "first", no split), built as make_goldens.mjs builds it.</summary>
+    static HfTokenizer MistralMetaspace()
+    {
+        string folder = Folder("mistral");
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "tokenizer.json")))!.AsObject();
+        json["normalizer"] = null;
+        json["pre_tokenizer"] = new JsonObject { ["type"] = "Metaspace", ["replacement"] = "\u2581", ["prepend_scheme"] = "first", ["split"] = false };
+        string config = Path.Combine(folder, "tokenizer_config.json");
+        return TokenizerLoader.Parse(json.ToJsonString(), "mistral-metaspace/tokenizer.json", File.ReadAllText(config), config);
+    }
 
     public static JsonObject Goldens(string file) => JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "goldens", file)))!.AsObject();
 

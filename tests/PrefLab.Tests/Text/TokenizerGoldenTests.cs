@@ -6,7 +6,7 @@ namespace PrefLab.Tests.Text;
 /// <summary>Ids and decodes of real tokenizer files against transformers.js (goldens/encode.json).</summary>
 public class TokenizerGoldenTests
 {
-    public static TheoryData<string> Tokenizers => new() { "gpt2", "qwen3", "mistral", "world", "llama3-style" };
+    public static TheoryData<string> Tokenizers => new() { "gpt2", "qwen3", "mistral", "mistral-metaspace", "world", "llama3-style" };
 
     [Theory]
     [MemberData(nameof(Tokenizers))]
