@@ -192,6 +192,8 @@ internal sealed class BpeModel : ITokenModel
     readonly int? unkId;
     readonly BpeDefinition definition;
     readonly int[]? byteTokens;
+    // ids of one-char tokens by char, when no affix changes what a char's symbol is (saves a lookup per char)
+    readonly int[]? charIds;
     readonly WordCache cache = new();
 
     public BpeModel(BpeDefinition d)
@@ -200,6 +202,13 @@ internal sealed class BpeModel : ITokenModel
         vocab = d.Vocab;
         merges = d.ResolveMerges();
         if (d.UnkToken is not null && vocab.TryGetValue(d.UnkToken, out int unk)) unkId = unk;
+        if (d.ContinuingSubwordPrefix.Length == 0 && d.EndOfWordSuffix.Length == 0)
+        {
+            charIds = new int[char.MaxValue + 1];
+            Array.Fill(charIds, -1);
+            foreach (var (token, id) in vocab)
+                if (token.Length == 1 && !char.IsSurrogate(token[0])) charIds[token[0]] = id;
+        }
         if (d.ByteFallback)
         {
             byteTokens = new int[256];
@@ -236,6 +245,13 @@ internal sealed class BpeModel : ITokenModel
         for (int i = 0; i < word.Length;)
         {
             int n = CodePoints.LengthAt(word, i);
+            if (n == 1 && charIds is not null && charIds[word[i]] >= 0)
+            {
+                Add(symbols, charIds[word[i]], i, i + 1);
+                lastWasUnk = false;
+                i++;
+                continue;
+            }
             string piece = word.Substring(i, n);
             if (i > 0) piece = definition.ContinuingSubwordPrefix + piece;
             if (i + n == word.Length) piece += definition.EndOfWordSuffix;
