@@ -10,5 +10,6 @@ public static class Registry
         yield return InfoCommand.Create();
         yield return Data.DataCommand.Create();
         yield return WorldCommand.Create();
+        yield return TokenizeCommand.Create();
     }
 }

@@ -1,0 +1,68 @@
+using System.Text.RegularExpressions;
+using PrefLab.Runtime;
+
+namespace PrefLab.Text.Chat;
+
+/// <summary>The built-in chat formats, by name or recognised from a tokenizer_config.json chat_template.</summary>
+public static class ChatFormats
+{
+    public static readonly ChatFormat Tulu = new TuluFormat();
+    public static readonly ChatFormat ChatMl = new ChatMlFormat();
+    public static readonly ChatFormat Llama3 = new Llama3Format();
+    public static readonly ChatFormat Llama2 = new Llama2Format();
+    public static readonly ChatFormat Qwen3 = new Qwen3Format();
+
+    public static IReadOnlyList<ChatFormat> All { get; } = [Tulu, ChatMl, Llama3, Llama2, Qwen3];
+
+    public static string KnownNames => string.Join(", ", All.Select(f => f.Name));
+
+    public static ChatFormat ByName(string name) =>
+        All.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw UserError.InOption("--chat-format", $"unknown chat format '{name}' (known: {KnownNames})");
+
+    /// <summary>The format named by <paramref name="name"/>, else the one the tokenizer's chat template is.</summary>
+    public static ChatFormat Resolve(HfTokenizer tokenizer, string? name) =>
+        name is not null ? ByName(name) : Detect(tokenizer.Config, tokenizer.Source);
+
+    /// <summary>Recognises the chat template of a folder's tokenizer_config.json; an absent or unknown one is a
+    /// user error naming the folder and the known formats.</summary>
+    public static ChatFormat Detect(TokenizerConfig config, string folder)
+    {
+        string where = Path.Combine(folder, TokenizerLoader.ConfigFile);
+        if (string.IsNullOrWhiteSpace(config.ChatTemplate))
+            throw new UserError($"{where}: has no chat_template; name a chat format with --chat-format ({KnownNames})");
+        var (format, why) = Recognise(config.ChatTemplate);
+        return format ?? throw new UserError($"{where}: the chat_template is not one PrefLab recognises{(why is null ? "" : $" ({why})")}; " +
+            $"name a chat format with --chat-format ({KnownNames})");
+    }
+
+    /// <summary>The format a Jinja chat template renders, by its characteristic markers, or null with the
+    /// reason when the template is a variant PrefLab would not reproduce exactly.</summary>
+    public static (ChatFormat? Format, string? Why) Recognise(string template)
+    {
+        if (template.Contains("<|im_start|>"))
+        {
+            if (template.Contains("<think>")) return (Qwen3, null);
+            var system = DefaultSystem.Match(template);
+            return system.Success ? (new ChatMlFormat(Unescape(system.Groups[1].Value)), null) : (ChatMl, null);
+        }
+        if (template.Contains("<|start_header_id|>"))
+        {
+            if (template.Contains("Cutting Knowledge Date") || template.Contains("tools"))
+                return (null, "it looks like a Llama 3.1+ template with tools and dated system messages; the llama3 format is the Llama 3 one");
+            return (template.Contains("add_generation_prompt") ? Llama3 : new Llama3Format(alwaysAddsGenerationPrompt: true), null);
+        }
+        if (template.Contains("[INST]"))
+            return template.Contains("<<SYS>>") ? (Llama2, null)
+                : (null, "an [INST] template without <<SYS>> (Mistral style) differs from the llama2 format in its spaces");
+        if (template.Contains("<|user|>") && template.Contains("<|assistant|>"))
+            return Regex.Matches(template, "eos_token").Count == 1 ? (Tulu, null)
+                : (null, "a <|user|>/<|assistant|> template that writes eos_token after more than assistant turns (Zephyr or Tulu 3 style) differs from the tulu format");
+        return (null, null);
+    }
+
+    // Qwen2/2.5: {{- '<|im_start|>system\nYou are Qwen, ...<|im_end|>\n' }} when the first message is not a system one.
+    static readonly Regex DefaultSystem = new(@"'<\|im_start\|>system(?:\\n|\n)([^'{}]+?)<\|im_end\|>(?:\\n|\n)'", RegexOptions.CultureInvariant);
+
+    static string Unescape(string jinjaLiteral) => jinjaLiteral.Replace("\\n", "\n").Replace("\\'", "'");
+}
