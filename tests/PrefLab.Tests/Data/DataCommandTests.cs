@@ -137,3 +137,23 @@ public class DataCommandTests
         Assert.Equal("preflab: error: option --size: must be positive", size.Err.TrimEnd());
     }
 }
+
+public class DataStatsTokenizerTests
+{
+    [Fact]
+    public void Stats_count_lengths_in_tokens_with_a_tokenizer()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("p.jsonl");
+        File.WriteAllText(path, """{"prompt":"hello world","chosen":"abc defgh","rejected":"abc"}""" + "\n");
+        var words = System.Text.Json.Nodes.JsonNode.Parse(Run("data", "stats", path, "--json").Out)!;
+        Assert.Equal("words", words["length_unit"]!.GetValue<string>());
+        var (exit, output, _) = Run("data", "stats", path, "--json", "--tokenizer", PrefLab.Tests.Text.TokenizerFixtures.Folder("gpt2"));
+        Assert.Equal(0, exit);
+        var tokens = System.Text.Json.Nodes.JsonNode.Parse(output)!;
+        Assert.Equal("tokens", tokens["length_unit"]!.GetValue<string>());
+        // In words chosen is 1 longer; in GPT-2 tokens "abc defgh" is "abc", " def", "gh" and "abc" one token: 2 longer.
+        Assert.Equal(1, words["mean_chosen_minus_rejected"]!.GetValue<double>());
+        Assert.Equal(2, tokens["mean_chosen_minus_rejected"]!.GetValue<double>());
+    }
+}

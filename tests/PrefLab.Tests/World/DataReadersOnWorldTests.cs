@@ -53,3 +53,38 @@ public class DataReadersOnWorldTests(SmallWorldFixture world)
         }
     }
 }
+
+/// <summary>The World's tokenizer, loaded by the real tokenizer, encodes every emitted text without an unknown
+/// token, and the Tulu chat format is recognised from its tokenizer_config.json.</summary>
+[Collection("SmallWorld")]
+public class WorldTokenizerTests(SmallWorldFixture world)
+{
+    [Fact]
+    public void Every_emitted_text_encodes_without_unknown_tokens_and_decodes_back()
+    {
+        var tokenizer = PrefLab.Text.TokenizerLoader.Load(world.PathOf("tokenizer"));
+        int unk = tokenizer.UnkId!.Value;
+        Assert.Equal(0, tokenizer.PadId);
+        Assert.Equal(3, tokenizer.EosId);
+        var texts = DatasetReader.ReadText(world.PathOf("pretrain.jsonl")).Select(t => t.Text)
+            .Concat(DatasetReader.ReadSft(world.PathOf("sft.jsonl")).SelectMany(e => e.Messages.Select(m => m.Content)))
+            .Concat(new[] { "hh", "shp", "ultrafeedback", "nectar", "helpsteer", "arena", "pairwise" }
+                .SelectMany(n => DatasetReader.ReadPairs(world.PathOf($"preferences/{n}.jsonl")))
+                .SelectMany(p => p.Prompt.Concat(p.Chosen).Concat(p.Rejected).Select(m => m.Content)))
+            .ToList();
+        Assert.True(texts.Count > 1000);
+        foreach (string text in texts)
+        {
+            var ids = tokenizer.Encode(text, addSpecialTokens: false);
+            Assert.False(ids.Contains(unk), $"unknown token in: {text}");
+            Assert.Equal(text, tokenizer.Decode(ids));
+        }
+        var format = PrefLab.Text.Chat.ChatFormats.Resolve(tokenizer, null);
+        Assert.Equal("tulu", format.Name);
+        var example = DatasetReader.ReadSft(world.PathOf("sft.jsonl")).First();
+        var rendered = format.Render(tokenizer, example.Messages.Select(m => new PrefLab.Text.ChatMessage(m.Role, m.Content)).ToList());
+        Assert.Equal(tokenizer.TokenToId("<|user|>"), rendered.Ids[0]);
+        Assert.DoesNotContain(unk, rendered.Ids);
+        Assert.Equal(3, rendered.Ids[^1]); // ends with the EOS the model must learn to emit
+    }
+}
