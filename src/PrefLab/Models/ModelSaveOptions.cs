@@ -1,0 +1,11 @@
+using static TorchSharp.torch;
+
+namespace PrefLab.Models;
+
+/// <summary>How a model is written: the dtype on disk (float32 by default: a lossless round trip of the float32
+/// master weights) and the shard size above which the weights are split (Hugging Face's 5 GB by default).</summary>
+public sealed record ModelSaveOptions
+{
+    public ScalarType DType { get; init; } = ScalarType.Float32;
+    public long MaxShardBytes { get; init; } = Checkpoints.CheckpointWriter.DefaultMaxShardBytes;
+}
