@@ -8,5 +8,7 @@ public static class Registry
     public static IEnumerable<Command> All()
     {
         yield return InfoCommand.Create();
+        yield return InitModelCommand.Create();
+        yield return LogitsCommand.Create();
     }
 }

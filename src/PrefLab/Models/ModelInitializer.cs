@@ -10,6 +10,7 @@ namespace PrefLab.Models;
 /// initializer_range), biases 0, norm weights 1 (and LayerNorm biases 0), the padding row of a Llama-family token
 /// embedding 0, GPT-2's c_proj weights N(0, initializer_range / sqrt(2 n_layer)), a score head
 /// N(0, 1/sqrt(hidden+1)). One named random stream per model, visited in module order: same seed, same weights.
+/// (Tensor.normal_ with a generator, not nn.init.normal_: TorchSharp 0.107's init.normal_ ignores its generator.)
 /// </summary>
 public static class ModelInitializer
 {
@@ -24,15 +25,15 @@ public static class ModelInitializer
             switch (module)
             {
                 case Linear linear when name == "score":
-                    nn.init.normal_(linear.Weight, 0, ScalarHeadModel.ScoreInitStd(config.HiddenSize), generator);
+                    linear.Weight.normal_(0, ScalarHeadModel.ScoreInitStd(config.HiddenSize), generator);
                     break;
                 case Linear linear:
                     bool residualProjection = config.Family == ModelFamily.Gpt2 && name.EndsWith("c_proj", StringComparison.Ordinal);
-                    nn.init.normal_(linear.Weight, 0, residualProjection ? std / Math.Sqrt(2.0 * config.NumLayers) : std, generator);
+                    linear.Weight.normal_(0, residualProjection ? std / Math.Sqrt(2.0 * config.NumLayers) : std, generator);
                     linear.Bias?.zero_();
                     break;
                 case Embedding embedding:
-                    nn.init.normal_(embedding.Weight, 0, std, generator);
+                    embedding.Weight.normal_(0, std, generator);
                     bool tokenTable = name.EndsWith("embed_tokens", StringComparison.Ordinal);
                     if (tokenTable && config.PadTokenId is int pad && pad >= 0 && pad < config.VocabSize)
                         embedding.Weight[pad].zero_();
@@ -53,6 +54,6 @@ public static class ModelInitializer
     {
         using var generator = Seeding.TorchStream(seed, "score-head-init");
         using var noGrad = no_grad();
-        nn.init.normal_(score.Weight, 0, 1.0 / Math.Sqrt(score.Weight.shape[1] + 1), generator);
+        score.Weight.normal_(0, 1.0 / Math.Sqrt(score.Weight.shape[1] + 1), generator);
     }
 }

@@ -42,7 +42,7 @@ internal sealed class ConfigReader
     {
         if (Get(key) is not JsonValue value) return Get(key) is null ? fallback : throw Error(key, "must be a number");
         if (value.GetValueKind() != JsonValueKind.Number) throw Error(key, $"must be a number, not {value.ToJsonString()}");
-        return value.GetValue<double>();
+        return AsDouble(value);
     }
 
     public bool Bool(string key, bool fallback)
@@ -77,10 +77,18 @@ internal sealed class ConfigReader
         };
     }
 
+    /// <summary>A number whether parsed from text or built in memory from an int, long or double.</summary>
+    static double AsDouble(JsonValue value) =>
+        value.TryGetValue(out double d) ? d
+        : value.TryGetValue(out long l) ? l
+        : value.TryGetValue(out int i) ? i
+        : value.TryGetValue(out float f) ? f
+        : double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture);
+
     int AsInt(JsonNode node, string key)
     {
         if (node.GetValueKind() != JsonValueKind.Number) throw Error(key, $"must be a whole number, not {node.ToJsonString()}");
-        double value = node.GetValue<double>();
+        double value = AsDouble((JsonValue)node);
         if (value != Math.Floor(value) || value < int.MinValue || value > int.MaxValue)
             throw Error(key, $"must be a whole number, not {node.ToJsonString()}");
         return (int)value;
