@@ -122,6 +122,34 @@ public class PaddingAndCacheTests
     }
 
     [Fact]
+    public void A_padded_row_longer_than_the_sliding_window_sees_what_it_sees_alone()
+    {
+        // A 6-token row under a window of 4, with 3 columns of padding: the padding must not eat into the window.
+        using var model = CausalLM.Load(Folder("mistral"));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        long[] six = { 12, 6, 30, 18, 5, 27 };
+        var alone = Alone(model, six);
+        foreach (bool left in new[] { true, false })
+        {
+            var (ids, mask) = Batch(new[] { six, Long }, left);
+            var rows = model.forward(ids, mask)[0].narrow(0, left ? 3 : 0, six.Length);
+            Assert.True(MaxAbsDiff(rows, alone) <= Tolerance, left ? "left" : "right");
+        }
+        // Decoding the padded row through the cache past the window agrees too.
+        var (prefillIds, prefillMask) = Batch(new[] { six.Take(2).ToArray(), Long.Take(5).ToArray() }, left: true);
+        using var cache = model.NewCache();
+        model.forward(prefillIds, prefillMask, cache: cache);
+        var mask2 = prefillMask;
+        for (int t = 2; t < six.Length; t++)
+        {
+            mask2 = cat(new[] { mask2, ones(2, 1, ScalarType.Int64) }, 1);
+            var step = model.forward(tensor(new long[] { six[t], Long[t + 3] }).unsqueeze(1), mask2, cache: cache);
+            Assert.True(MaxAbsDiff(step[0, 0], alone[t]) <= Tolerance, $"decode step {t}");
+        }
+    }
+
+    [Fact]
     public void The_cache_is_disposable_and_leaves_no_tensors_behind()
     {
         using var model = CausalLM.Load(Folder("qwen3"));

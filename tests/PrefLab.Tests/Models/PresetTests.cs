@@ -97,3 +97,28 @@ public class PresetTests
         Assert.Equal(0.0, MaxAbsDiff(fp32, model.forward(ids)));
     }
 }
+
+public class BackwardTests
+{
+    [Theory]
+    [InlineData("tiny-test")]
+    [InlineData("qwen3-tiny")]
+    [InlineData("gpt2-tiny")]
+    [InlineData("mistral-tiny")]
+    public void Every_parameter_gets_a_gradient_through_a_padded_batch(string preset)
+    {
+        var config = ModelPresets.Create(preset, new TokenizerFacts(40, 1, 2, 0));
+        using var model = CausalLM.Create(config, seed: 2);
+        using var scope = NewDisposeScope();
+        var (ids, mask) = Batch(new[] { new long[] { 5, 6, 7, 8, 9 }, new long[] { 10, 11, 12 } }, left: true);
+        var logits = model.forward(ids, mask);
+        var loss = logits.log_softmax(-1).mul(mask.unsqueeze(-1)).sum().neg();
+        loss.backward();
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            Assert.NotNull(parameter.grad);
+            Assert.True(parameter.grad!.abs().sum().item<float>() > 0, $"{preset}: {name} has no gradient");
+        }
+        model.zero_grad();
+    }
+}
