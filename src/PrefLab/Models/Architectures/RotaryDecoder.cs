@@ -115,9 +115,7 @@ public sealed class RotaryAttention : nn.Module
         q = rotary.Apply(q.transpose(1, 2), cos, sin);                    // [B, nH, T, D]
         k = rotary.Apply(k.transpose(1, 2), cos, sin);                    // [B, kvH, T, D]
         if (cache is not null) (k, v) = cache.Append(layer, k, v);        // [B, kvH, past+T, D]
-        k = Attention.RepeatKv(k, heads / kvHeads);
-        v = Attention.RepeatKv(v, heads / kvHeads);
-        var attended = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, causal); // [B, nH, T, D]
+        var attended = Attention.Grouped(q, k, v, mask, causal, heads / kvHeads);  // [B, nH, T, D]
         var merged = attended.transpose(1, 2).reshape(batch, length, heads * headDim);
         return oProj.forward(merged).MoveToOuterDisposeScope();
     }
@@ -150,6 +148,25 @@ public sealed class GatedMlp : nn.Module
 
 internal static class Attention
 {
+    /// <summary>
+    /// Grouped-query attention of q [B, nH, T, D] over k, v [B, kvH, S, D], query head h reading kv head h / n.
+    /// With an explicit mask (or none) the n query heads of a group are stacked along the query axis, so the
+    /// cached keys and values are never copied (decoding reads the whole cache every step); the causal flag's
+    /// top-left alignment needs square per-head blocks, so that path repeats K and V as Hugging Face does.
+    /// </summary>
+    public static Tensor Grouped(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, int repeats)
+    {
+        if (repeats == 1) return nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, causal);
+        if (causal)
+            return nn.functional.scaled_dot_product_attention(q, RepeatKv(k, repeats), RepeatKv(v, repeats), null, 0.0, true);
+        using var scope = NewDisposeScope();
+        long b = q.shape[0], heads = q.shape[1], t = q.shape[2], d = q.shape[3], kvHeads = k.shape[1];
+        var stacked = q.reshape(b, kvHeads, repeats * t, d);                          // rows r*T + i of group g: head g*n + r
+        var stackedMask = mask?.repeat(1, 1, repeats, 1);                              // [B, 1, n*T, S]
+        var attended = nn.functional.scaled_dot_product_attention(stacked, k, v, stackedMask, 0.0, false);
+        return attended.reshape(b, heads, t, d).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Hugging Face's repeat_kv: [B, kvH, S, D] -> [B, kvH*n, S, D], each kv head repeated n times
     /// consecutively (query head h reads kv head h / n).</summary>
     public static Tensor RepeatKv(Tensor x, int repeats)
