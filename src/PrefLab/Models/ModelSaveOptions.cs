@@ -8,4 +8,7 @@ public sealed record ModelSaveOptions
 {
     public ScalarType DType { get; init; } = ScalarType.Float32;
     public long MaxShardBytes { get; init; } = Checkpoints.CheckpointWriter.DefaultMaxShardBytes;
+    /// <summary>A pad id to write into config.json instead of the config's (Hugging Face's sequence-classification
+    /// models need one to score batches; a model whose tokenizer has no pad token often uses EOS).</summary>
+    public int? PadTokenId { get; init; }
 }

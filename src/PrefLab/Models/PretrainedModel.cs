@@ -66,7 +66,7 @@ public abstract class PretrainedModel : nn.Module
             CheckpointWriter.Write(folder, tensors, options.MaxShardBytes);
         }
         AtomicFile.WriteAllText(Path.Combine(folder, ModelFolder.ConfigFileName),
-            Config.ToJson(Head, torchDtype).ToJsonString(JsonOptions.Indented) + "\n");
+            (options.PadTokenId is int pad ? Config with { PadTokenId = pad } : Config).ToJson(Head, torchDtype).ToJsonString(JsonOptions.Indented) + "\n");
         AtomicFile.WriteAllText(Path.Combine(folder, ModelFolder.GenerationConfigFileName),
             (GenerationConfig ?? ModelFolder.DefaultGenerationConfig(Config)).ToJsonString(JsonOptions.Indented) + "\n");
     }
@@ -77,8 +77,9 @@ public abstract class PretrainedModel : nn.Module
     internal static readonly IReadOnlySet<string> HeadNames = new HashSet<string>(StringComparer.Ordinal) { "lm_head.weight", "score.weight" };
 
     /// <summary>Loads weights from <paramref name="checkpoint"/>; returns the skipped tensors (caller disposes).</summary>
-    internal Dictionary<string, Tensor> LoadWeights(Checkpoint checkpoint, IReadOnlySet<string> skip, IReadOnlySet<string>? absent = null) =>
-        WeightLoader.Load(this, checkpoint, Config.BackbonePrefix, HeadNames, skip, absent);
+    internal Dictionary<string, Tensor> LoadWeights(Checkpoint checkpoint, IReadOnlySet<string> skip,
+        IReadOnlySet<string>? absent = null, IReadOnlySet<string>? ignore = null) =>
+        WeightLoader.Load(this, checkpoint, Config.BackbonePrefix, HeadNames, skip, absent, ignore);
 
     internal static void CheckDeclaredHead(ModelConfig config, ModelHead wanted, string folder)
     {

@@ -72,8 +72,8 @@ public sealed class ScalarHeadModel : PretrainedModel
         {
             using var checkpoint = Checkpoint.Open(folder);
             // The checkpoint has no score.weight and an lm_head.weight we drop: load the backbone, then draw the head.
-            var dropped = model.LoadWeights(checkpoint, skip: new HashSet<string> { "lm_head.weight" }, absent: new HashSet<string> { "score.weight" });
-            foreach (var t in dropped.Values) t.Dispose();
+            model.LoadWeights(checkpoint, skip: new HashSet<string>(), absent: new HashSet<string> { "score.weight" },
+                ignore: new HashSet<string> { "lm_head.weight" });
             ModelInitializer.InitializeScore(model.score, seed);
             model.GenerationConfig = ModelFolder.ReadGenerationConfig(folder);
             return model;

@@ -47,8 +47,9 @@ public class ScalarHeadTests
     {
         using var dir = new TempDir();
         using var reward = ScalarHeadModel.FromCausalLM(Folder("qwen3"), seed: 1);
-        reward.Save(dir.Path);
+        reward.Save(dir.Path, new ModelSaveOptions { PadTokenId = 2 });
         var config = JsonNode.Parse(File.ReadAllText(dir.File("config.json")))!;
+        Assert.Equal(2, config["pad_token_id"]!.GetValue<int>());
         Assert.Equal("Qwen3ForSequenceClassification", config["architectures"]![0]!.GetValue<string>());
         Assert.Equal(1, config["num_labels"]!.GetValue<int>());
         Assert.Contains("score.weight", ReadAll(dir.Path).Keys);

@@ -19,10 +19,11 @@ public static partial class WeightLoader
     /// <param name="backbonePrefix">"model" or "transformer".</param>
     /// <param name="headNames">Top-level names outside the backbone that the model has or may skip (lm_head.weight, score.weight).</param>
     /// <param name="skip">Canonical names to skip (e.g. lm_head.weight when the head is tied or replaced).</param>
+    /// <param name="ignore">Checkpoint names (canonical) to pass over without reading (a head being replaced).</param>
     /// <param name="absent">Parameters the checkpoint does not have and the caller initialises (a new score head).</param>
     /// <returns>The tensors skipped through <paramref name="skip"/>, read as stored, for the caller to check (owned by the caller).</returns>
     public static Dictionary<string, Tensor> Load(nn.Module model, Checkpoint checkpoint, string backbonePrefix,
-        IReadOnlySet<string> headNames, IReadOnlySet<string> skip, IReadOnlySet<string>? absent = null)
+        IReadOnlySet<string> headNames, IReadOnlySet<string> skip, IReadOnlySet<string>? absent = null, IReadOnlySet<string>? ignore = null)
     {
         var parameters = model.named_parameters().Where(p => absent is null || !absent.Contains(p.name))
             .ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
@@ -33,7 +34,7 @@ public static partial class WeightLoader
         {
             string canonical = parameters.ContainsKey(name) || headNames.Contains(name) || name.StartsWith(backbonePrefix + ".", StringComparison.Ordinal)
                 ? name : backbonePrefix + "." + name;
-            if (IgnoredBuffer().IsMatch(canonical)) continue;
+            if (IgnoredBuffer().IsMatch(canonical) || ignore?.Contains(canonical) == true) continue;
             if (skip.Contains(canonical))
             {
                 skipped[canonical] = checkpoint.Read(name);
