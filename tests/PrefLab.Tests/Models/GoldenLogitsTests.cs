@@ -36,6 +36,29 @@ public class GoldenLogitsTests
         }
     }
 
+    [Theory]
+    [InlineData("expected-scale_attn_by_inverse_layer_idx.json")]
+    [InlineData("expected-scale_attn_weights.json")]
+    public void Gpt2_attention_scaling_options_match_the_reference(string file)
+    {
+        var expected = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder("gpt2"), file)))!;
+        using var dir = new TempDir();
+        CopyFolder(Folder("gpt2"), dir.Path);
+        var config = JsonNode.Parse(File.ReadAllText(dir.File("config.json")))!.AsObject();
+        foreach (var (key, value) in expected["config_overrides"]!.AsObject()) config[key] = value?.DeepClone();
+        File.WriteAllText(dir.File("config.json"), config.ToJsonString());
+        using var model = CausalLM.Load(dir.Path);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var single = expected["cases"]![0]!;
+        var ids = single["ids"]!.AsArray().Select(x => x!.GetValue<long>()).ToArray();
+        var reference = ToTensor(single["logits"]!.AsArray().Select(r => r!.AsArray().Select(x => x!.GetValue<float>()).ToArray()).ToArray());
+        var logits = model.forward(Ids(ids)).squeeze(0);
+        Assert.True(MaxAbsDiff(logits, reference) <= Tolerance, file);
+        // The option matters: the plain model's reference is far from it.
+        Assert.True(MaxAbsDiff(ToTensor(Expected("gpt2")[0].Logits), reference) > 1e-3);
+    }
+
     [Fact]
     public void Without_llama3_rope_scaling_the_llama_reference_is_missed()
     {
