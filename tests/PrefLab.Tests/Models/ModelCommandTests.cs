@@ -68,6 +68,18 @@ public class ModelCommandTests
         Assert.True(MaxAbsDiff(ToTensor(rows), ToTensor(expected.Logits)) <= 1e-4);
     }
 
+    [Fact]
+    public void Logits_in_bf16_are_close_to_fp32_and_say_when_bf16_is_emulated()
+    {
+        var fp32 = Run("logits", "--model", Folder("llama"), "--ids", "3,17,5");
+        var bf16 = Run("logits", "--model", Folder("llama"), "--ids", "3,17,5", "--dtype", "bf16");
+        Assert.True(bf16.Exit == 0, bf16.Err);
+        float[][] Rows(string json) => JsonNode.Parse(json)!["logits"]!.AsArray().Select(r => r!.AsArray().Select(x => x!.GetValue<float>()).ToArray()).ToArray();
+        double diff = MaxAbsDiff(ToTensor(Rows(fp32.Out)), ToTensor(Rows(bf16.Out)));
+        Assert.InRange(diff, 1e-5, 0.25);
+        Assert.Equal(!PrefLab.Runtime.MachineInfo.Read().HasAvx512Bf16, bf16.Err.Contains("emulated"));
+    }
+
     [Theory]
     [InlineData("1,x,3", "'x'")]
     [InlineData("1,-2", "'-2'")]
