@@ -30,6 +30,9 @@ public static class BenchmarkRunner
     static IReadOnlyList<IBenchmark> All() => new IBenchmark[]
     {
         new MatmulBenchmark(),
+        new ModelTrainingBenchmark("world-base"),
+        new ModelTrainingBenchmark("llama-30m"),
+        new ModelDecodeBenchmark("world-base"),
     };
 
     public static int Run(string[] args)

@@ -11,5 +11,7 @@ public static class Registry
         yield return Data.DataCommand.Create();
         yield return WorldCommand.Create();
         yield return TokenizeCommand.Create();
+        yield return InitModelCommand.Create();
+        yield return LogitsCommand.Create();
     }
 }
