@@ -13,5 +13,7 @@ public static class Registry
         yield return TokenizeCommand.Create();
         yield return InitModelCommand.Create();
         yield return LogitsCommand.Create();
+        yield return Training.SftCommands.Pretrain();
+        yield return Training.SftCommands.Sft();
     }
 }

@@ -71,6 +71,15 @@ public abstract class PretrainedModel : nn.Module
             (GenerationConfig ?? ModelFolder.DefaultGenerationConfig(Config)).ToJsonString(JsonOptions.Indented) + "\n");
     }
 
+    /// <summary>Copies the weights saved in <paramref name="folder"/> (by <see cref="Save"/>, same config) into this
+    /// model's parameters in place, so optimizers holding them stay valid: how a trainer resumes.</summary>
+    public void ReloadWeights(string folder)
+    {
+        using var checkpoint = Checkpoint.Open(folder);
+        var skip = Head == ModelHead.CausalLM && Config.TieWordEmbeddings ? new HashSet<string> { "lm_head.weight" } : new HashSet<string>();
+        foreach (var tensor in LoadWeights(checkpoint, skip).Values) tensor.Dispose();
+    }
+
     /// <summary>Initialises every parameter as Hugging Face's <c>_init_weights</c> does, from <paramref name="seed"/>.</summary>
     public void InitializeWeights(long seed) => ModelInitializer.Initialize(this, seed);
 

@@ -64,6 +64,7 @@ public sealed class MetricsLogger
         double magnitude = Math.Abs(value);
         if (value == Math.Round(value) && magnitude < 1e7) return value.ToString("F0", CultureInfo.InvariantCulture);
         if (magnitude != 0 && (magnitude < 1e-3 || magnitude >= 1e5)) return value.ToString("0.00e+00", CultureInfo.InvariantCulture);
+        if (magnitude >= 100) return value.ToString("F0", CultureInfo.InvariantCulture);
         return value.ToString("0.####", CultureInfo.InvariantCulture);
     }
 }
