@@ -8,5 +8,6 @@ public static class Registry
     public static IEnumerable<Command> All()
     {
         yield return InfoCommand.Create();
+        yield return LabCommand.Create();
     }
 }
