@@ -96,7 +96,8 @@ public static class GridExpansion
         var settings = Settings.Empty.With("algorithm", type.Name()).With("seed", seed);
         if (type != AlgorithmType.Sft)
         {
-            var options = grid.Fixed
+            // Top-level fixed options are trainer options: they reach the algorithms that train, not best-of-N.
+            var options = (type.TrainsPolicy() ? grid.Fixed : Settings.Empty)
                 .Merge(grid.FixedByType.TryGetValue(type, out var byType) ? byType : Settings.Empty)
                 .Merge(algorithm.Options);
             settings = settings.Merge(options.Prefixed("algorithm"));

@@ -56,7 +56,7 @@ public sealed record GridSpec
     public required IReadOnlyList<RewardModelLevel> RewardModels { get; init; }
     public required IReadOnlyList<PromptLevel> Prompts { get; init; }
 
-    /// <summary>Options for every policy run; <see cref="FixedByType"/> for one algorithm type;
+    /// <summary>Options for every policy that trains (DPO, PPO, RLOO, GRPO); <see cref="FixedByType"/> for one algorithm type;
     /// <see cref="FixedRewardModel"/> for every trained reward model.</summary>
     public required Settings Fixed { get; init; }
     public required IReadOnlyDictionary<AlgorithmType, Settings> FixedByType { get; init; }

@@ -60,7 +60,7 @@ public static class HeadlineTable
     public static string ToTerminal(HeadlineData data, int width = 120)
     {
         if (data.Cells.Count == 0) return "No completed runs in the store.\n";
-        var table = new Table().Border(TableBorder.Rounded).Title("average score [95% CI]");
+        var table = new Table().Border(TableBorder.Rounded).Title("average score [[95% CI]]");
         table.AddColumn("algorithm");
         foreach (string dataset in data.Datasets) table.AddColumn(new TableColumn(Markup.Escape(dataset)).RightAligned());
         foreach (string algorithm in data.Algorithms)
