@@ -92,6 +92,14 @@ public class LabReportTests(StudyLabFixture study) : IClassFixture<StudyLabFixtu
         var noisy = Enumerable.Range(0, 3).Select(s => (IReadOnlyList<double>)FakeExecutor.Categories.SelectMany(c => DirectScores(store, "noisy", c)[s]).ToList()).ToList();
         var good = Enumerable.Range(0, 3).Select(s => (IReadOnlyList<double>)FakeExecutor.Categories.SelectMany(c => DirectScores(store, "good", c)[s]).ToList()).ToList();
         Assert.Equal(ReportFormat.Delta(Bootstrap.DifferenceOverSeeds(good, noisy, Options)), rows[1][^2]);
+
+        // The per-category differences that follow the table: good − noisy, paired by item.
+        var (deltaHeader, deltas) = TableAfter(study.Report.Markdown, "## 1. Preference data", skipTables: 1);
+        Assert.Equal(["Δ vs noisy", .. FakeExecutor.Categories, "average"], deltaHeader);
+        for (int c = 0; c < FakeExecutor.Categories.Length; c++)
+            Assert.Equal(ReportFormat.Delta(Bootstrap.DifferenceOverSeeds(DirectScores(store, "good", FakeExecutor.Categories[c]),
+                DirectScores(store, "noisy", FakeExecutor.Categories[c]), Options)), deltas.Single()[1 + c]);
+        Assert.Equal(rows[1][^2], deltas.Single()[^1]);
     }
 
     [Fact]
@@ -110,7 +118,7 @@ public class LabReportTests(StudyLabFixture study) : IClassFixture<StudyLabFixtu
         Assert.Equal(ReportFormat.NoEffect, prompts[1][^1]);
         var none = ParseDelta(prompts[1][^2]);
         Assert.True(none.Lower <= 0 && none.Upper >= 0, prompts[1][^2]);
-        Assert.Contains("reasoning vs mixed: " + prompts[1][^2] + " on average — no detectable effect (the interval spans 0).", study.Report.Markdown);
+        Assert.Contains("reasoning vs mixed: " + prompts[1][^2] + " on average — no detectable effect (the interval spans 0); detectable in ", study.Report.Markdown);
 
         // PPO vs DPO: PPO adds 0.10 on reasoning only, so the reasoning column moves and helpfulness does not.
         var (header, deltas) = TableAfter(study.Report.Markdown, "## 2. PPO vs DPO", skipTables: 1);

@@ -53,7 +53,7 @@ public static class LabReport
         var b = options.Bootstrap;
         text.Append(string.Create(CultureInfo.InvariantCulture,
             $"Scores are means over evaluation items (per category) and over seeds; \"average\" is the mean of the category means. " +
-            $"Intervals are {b.Confidence:P0} percentile-bootstrap intervals ({b.Resamples} resamples, seed {b.Seed}) that resample items " +
+            $"Intervals are {b.Confidence * 100:0.#}% percentile-bootstrap intervals ({b.Resamples} resamples, seed {b.Seed}) that resample items " +
             $"(one draw shared by all seeds and, for differences, by both configurations) and seeds. A difference whose interval spans 0 is reported as " +
             $"\"{ReportFormat.NoEffect}\".\n"));
     }

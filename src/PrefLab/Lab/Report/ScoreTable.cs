@@ -31,7 +31,8 @@ public static class ReportFormat
 }
 
 /// <summary>One row: a configuration's per-category scores and average, and its difference from the baseline row.</summary>
-public sealed record ScoreRow(string Label, Config Config, IReadOnlyDictionary<string, Estimate> Categories, Estimate Average, Estimate? Delta);
+public sealed record ScoreRow(string Label, Config Config, IReadOnlyDictionary<string, Estimate> Categories, Estimate Average, Estimate? Delta,
+    IReadOnlyDictionary<string, Estimate>? CategoryDeltas);
 
 /// <summary>
 /// A table of configurations scored on the items they all share: per-category scores and the average with 95%
@@ -62,8 +63,14 @@ public sealed class ScoreTable
             var config = rows[i].Config;
             var categories = items.Categories.ToDictionary(c => c, c => book.Mean(config, items, c));
             var average = book.Mean(config, items, null);
-            Estimate? delta = baseline is int b && b != i ? book.Difference(config, rows[b].Config, items, null) : null;
-            built.Add(new ScoreRow(labels[i], config, categories, average, delta));
+            Estimate? delta = null;
+            Dictionary<string, Estimate>? categoryDeltas = null;
+            if (baseline is int b && b != i)
+            {
+                delta = book.Difference(config, rows[b].Config, items, null);
+                categoryDeltas = items.Categories.ToDictionary(c => c, c => book.Difference(config, rows[b].Config, items, c));
+            }
+            built.Add(new ScoreRow(labels[i], config, categories, average, delta, categoryDeltas));
         }
         return new ScoreTable(items.Categories, built, items, baseline);
     }
@@ -88,7 +95,24 @@ public sealed class ScoreTable
             }
             return (IReadOnlyList<string>)cells;
         });
-        return ReportFormat.Table(header, rows) + ItemsNote();
+        return ReportFormat.Table(header, rows) + ItemsNote() + DeltasMarkdown();
+    }
+
+    /// <summary>Each row minus the baseline, per category and on average (paired by item).</summary>
+    string DeltasMarkdown()
+    {
+        if (BaselineIndex is not int b || Rows.Count < 2) return "";
+        var header = new List<string> { $"Δ vs {Rows[b].Label}" };
+        header.AddRange(Categories);
+        header.Add("average");
+        var rows = Rows.Where(r => r.Delta is not null).Select(row =>
+        {
+            var cells = new List<string> { row.Label };
+            cells.AddRange(Categories.Select(c => ReportFormat.Delta(row.CategoryDeltas![c])));
+            cells.Add(ReportFormat.Delta(row.Delta!.Value));
+            return (IReadOnlyList<string>)cells;
+        });
+        return "\nDifferences from the baseline per category (paired by item, 95% intervals):\n\n" + ReportFormat.Table(header, rows);
     }
 
     public string ItemsNote() =>
@@ -104,9 +128,14 @@ public sealed class ScoreTable
         {
             var d = row.Delta!.Value;
             string verdict = ReportFormat.Verdict(d);
-            yield return verdict == ReportFormat.NoEffect
-                ? $"{row.Label} vs {Rows[b].Label}: {ReportFormat.Delta(d)} on average — no detectable effect (the interval spans 0)."
-                : $"{row.Label} vs {Rows[b].Label}: {ReportFormat.Delta(d)} on average — {verdict} (the interval excludes 0).";
+            var detected = Categories.Where(c => ReportFormat.Verdict(row.CategoryDeltas![c]) != ReportFormat.NoEffect)
+                .Select(c => $"{c} {ReportFormat.Delta(row.CategoryDeltas![c])}").ToList();
+            string categories = detected.Count == 0 ? "no category on its own"
+                : detected.Count == Categories.Count ? "every category" : string.Join("; ", detected);
+            yield return (verdict == ReportFormat.NoEffect
+                ? $"{row.Label} vs {Rows[b].Label}: {ReportFormat.Delta(d)} on average — no detectable effect (the interval spans 0)"
+                : $"{row.Label} vs {Rows[b].Label}: {ReportFormat.Delta(d)} on average — {verdict} (the interval excludes 0)")
+                + $"; detectable in {categories}.";
         }
     }
 }
