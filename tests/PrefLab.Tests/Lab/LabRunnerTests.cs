@@ -173,6 +173,11 @@ public class LabRunnerTests
         Assert.Equal(1 + 6 + 6 + 3, summary.Blocked);
         Assert.Equal(71 - 1 - summary.Blocked, summary.Executed);
         Assert.DoesNotContain(failing.Executions, e => summary.Plan.Node(e.Id).Inputs.Any(i => i.NodeId == summary.Failed[0].Id));
+
+        // The report covers what finished and lists the failure.
+        var report = PrefLab.Lab.Report.LabReport.Write(dir.File("lab"), LabGrids.FastReport());
+        Assert.Contains($"| {summary.Failed[0].Id} | reward_model | reward model rm-large on good | InvalidOperationException: simulated failure of reward model rm-large on good |", report.Markdown);
+        Assert.Equal(36 - 9, report.Runs);
     }
 
     [Fact]
@@ -216,5 +221,12 @@ public class LabRunnerTests
         using var store = LabStore.Open(dir.File("lab/results.sqlite"), readOnly: true);
         Assert.Equal(71, store.StatusCounts()[NodeStatus.Pending]);
         Assert.Empty(store.CompletedRuns());
+
+        // A report of a lab with nothing finished says so and omits every analysis.
+        var report = PrefLab.Lab.Report.LabReport.Write(dir.File("lab"), LabGrids.FastReport(plots: true));
+        Assert.Contains("Completed runs: 0 in 0 configurations. Nodes: 0 done, 0 interrupted, 71 pending, 0 failed.", report.Markdown);
+        Assert.Contains("No completed runs in the store.", report.Markdown);
+        Assert.Equal(4, report.Markdown.Split("Omitted:").Length - 1);
+        Assert.Empty(report.Plots);
     }
 }

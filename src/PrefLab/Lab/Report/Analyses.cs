@@ -60,6 +60,7 @@ internal static class Analyses
         text.Append($"Each dataset learned from by `{dpo}` directly and by `{online}` through a reward model trained on it " +
             $"({string.Join("; ", pairs.Select(p => $"{p.Data}: reward model {p.Online.Labels.RewardModel ?? "—"}, prompts {p.Online.Labels.Prompts ?? "—"}"))}).\n\n");
         text.Append(scores.ToMarkdown("dataset · algorithm"));
+        if (scores.IsEmpty) return text.ToString();
 
         text.Append($"\nDifference `{online}` − `{dpo}` per dataset (paired by item, 95% intervals):\n\n");
         var header = new List<string> { "dataset" };
@@ -149,7 +150,8 @@ internal static class Analyses
                     var atN = group.Where(c => c.Settings.GetLong("algorithm.n") == n).ToList();
                     if (atN.Count == 0) { cells.Add("—"); continue; }
                     var config = configs.Closest(atN, Factors.Algorithm);
-                    cells.Add(ReportFormat.Score(context.Book.Mean(config, context.Book.CommonItems([config]), null)));
+                    var items = context.Book.CommonItems([config]);
+                    cells.Add(items.Count == 0 ? "—" : ReportFormat.Score(context.Book.Mean(config, items, null)));
                 }
                 rows.Add(cells);
             }

@@ -30,7 +30,8 @@ public static class HeadlineTable
                 var candidates = configs.All.Where(c => c.Labels.Algorithm == algorithm && (c.Labels.Data ?? HeadlineData.NoData) == dataset).ToList();
                 if (candidates.Count == 0) continue;
                 var config = configs.Closest(candidates, Factors.RewardModel, Factors.Prompts);
-                cells[(algorithm, dataset)] = book.Mean(config, book.CommonItems([config]), null);
+                var items = book.CommonItems([config]);
+                if (items.Count > 0) cells[(algorithm, dataset)] = book.Mean(config, items, null);
             }
         return new HeadlineData(algorithms, datasets, cells);
     }

@@ -24,7 +24,7 @@ internal sealed class ReportContext(LabStore store, ConfigSet configs, ScoreBook
     }
 
     /// <summary>Bars of a score table: one group per category and one for the average.</summary>
-    public string ScoreBars(string name, string title, ScoreTable table) =>
+    public string ScoreBars(string name, string title, ScoreTable table) => table.IsEmpty ? "" :
         Plot(name, title, path => LabPlots.CategoryBars(path, title, "score (95% CI)", table.Rows.Select(r => r.Label).ToList(),
             table.Categories.Select(c => new BarGroup(c, table.Rows.Select(r => r.Categories[c]).ToList()))
                 .Append(new BarGroup("average", table.Rows.Select(r => r.Average).ToList())).ToList()));

@@ -56,6 +56,7 @@ public sealed class ScoreTable
     public static ScoreTable Build(ScoreBook book, IReadOnlyList<(string Label, Config Config)> rows, int? baseline)
     {
         var items = book.CommonItems(rows.Select(r => r.Config));
+        if (items.Count == 0) return new ScoreTable([], [], items, null);
         var labels = Labels.Disambiguate(rows);
         var built = new List<ScoreRow>();
         for (int i = 0; i < rows.Count; i++)
@@ -77,8 +78,11 @@ public sealed class ScoreTable
 
     public bool IsEmpty => Items.Count == 0;
 
+    public const string NoSharedItems = "The runs of this comparison share no evaluation item (were they evaluated on different suites?), so they cannot be compared.\n";
+
     public string ToMarkdown(string rowHeader)
     {
+        if (IsEmpty) return NoSharedItems;
         var header = new List<string> { rowHeader };
         header.AddRange(Categories);
         header.Add("average");
