@@ -49,7 +49,9 @@ public static class LabPlots
         }
         var ticks = groups.Select((g, i) => (Position: i * (rows + 1) + (rows - 1) / 2.0, g.Category)).ToArray();
         plot.Axes.Bottom.SetTicks(ticks.Select(t => t.Position).ToArray(), ticks.Select(t => t.Category).ToArray());
-        plot.Axes.Margins(bottom: 0);
+        // Scores sit on 0; differences straddle it, so keep room below and mark the zero line.
+        if (groups.All(g => g.Values.All(v => v.Lower >= 0))) plot.Axes.Margins(bottom: 0);
+        else plot.Add.HorizontalLine(0, 1, Colors.Gray);
         plot.ShowLegend(Alignment.UpperRight);
         Save(plot, path);
     }
