@@ -38,6 +38,9 @@ public static class LabGrids
         seeds: [1, 2, 3]
         """;
 
+    /// <summary>The study at one seed: 12 runs, 31 nodes (for tests that run it several times).</summary>
+    public static readonly string StudyOneSeed = Study.Replace("seeds: [1, 2, 3]", "seeds: [1]");
+
     /// <summary>DPO only, one dataset: analyses 2-4 have nothing to show.</summary>
     public const string DpoOnly = """
         name: dpo-only

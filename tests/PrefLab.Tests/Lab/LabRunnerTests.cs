@@ -95,7 +95,7 @@ public class LabRunnerTests
     public void An_interrupted_run_resumes_from_its_checkpoint_and_ends_with_the_same_store_as_an_uninterrupted_run()
     {
         using var dir = new TempDir();
-        string grid = LabGrids.Write(dir, LabGrids.Study);
+        string grid = LabGrids.Write(dir, LabGrids.StudyOneSeed);
         LabRunner.Run(grid, dir.File("straight"), new FakeExecutor(), LabGrids.Quiet());
 
         using var cancel = new CancellationTokenSource();
@@ -124,7 +124,7 @@ public class LabRunnerTests
         Assert.All(resumer.Executions.Skip(1), e => Assert.False(e.Resume));
         // Only the steps after the checkpoint ran again.
         Assert.Equal([$"{stopped.Id}:4", $"{stopped.Id}:5", $"{stopped.Id}:6"], resumer.StepsRun.Where(s => s.StartsWith(stopped.Id)));
-        Assert.Equal(71, interrupted.Executions.Count - 1 + resumer.Executions.Count);
+        Assert.Equal(31, interrupted.Executions.Count - 1 + resumer.Executions.Count);
 
         Assert.Equal(Dump(dir.File("straight")), Dump(dir.File("resumed")));
     }
@@ -133,7 +133,7 @@ public class LabRunnerTests
     public void A_failed_node_stops_the_grid_with_a_clear_message_and_is_retried_afresh()
     {
         using var dir = new TempDir();
-        string grid = LabGrids.Write(dir, LabGrids.Study);
+        string grid = LabGrids.Write(dir, LabGrids.StudyOneSeed);
         string lab = dir.File("lab");
         var failing = new FakeExecutor { FailWhen = work => work.Kind == NodeKind.RewardModel && work.Settings.GetString("preset") == "large" };
         var error = Assert.Throws<LabNodeFailedException>(() => LabRunner.Run(grid, lab, failing, LabGrids.Quiet()));
@@ -150,34 +150,34 @@ public class LabRunnerTests
             Assert.Equal((NodeStatus.Failed, 1), (state.Status, state.Attempts));
             Assert.Contains("simulated failure", state.Error);
             Assert.Equal(executedBeforeStop - 1, store.StatusCounts()[NodeStatus.Done]);
-            Assert.Equal(71 - executedBeforeStop, store.StatusCounts()[NodeStatus.Pending]);
+            Assert.Equal(31 - executedBeforeStop, store.StatusCounts()[NodeStatus.Pending]);
         }
 
         var healthy = new FakeExecutor();
         var summary = LabRunner.Run(grid, lab, healthy, LabGrids.Quiet());
         Assert.True(summary.Complete);
         Assert.Equal((error.Node.Id, false), (healthy.Executions[0].Id, healthy.Executions[0].Resume));
-        Assert.Equal(71 - executedBeforeStop + 1, summary.Executed);
+        Assert.Equal(31 - executedBeforeStop + 1, summary.Executed);
     }
 
     [Fact]
     public void Keep_going_runs_everything_that_does_not_depend_on_the_failed_node()
     {
         using var dir = new TempDir();
-        string grid = LabGrids.Write(dir, LabGrids.Study);
+        string grid = LabGrids.Write(dir, LabGrids.StudyOneSeed);
         var failing = new FakeExecutor { FailWhen = work => work.Kind == NodeKind.RewardModel && work.Settings.GetString("preset") == "large" };
         var summary = LabRunner.Run(grid, dir.File("lab"), failing, LabGrids.Quiet(keepGoing: true));
         Assert.False(summary.Complete);
         Assert.Single(summary.Failed);
-        // Downstream of rm-large: its evaluation, 2 ppo policies x 3 seeds and their evaluations, 3 best-of-4 runs.
-        Assert.Equal(1 + 6 + 6 + 3, summary.Blocked);
-        Assert.Equal(71 - 1 - summary.Blocked, summary.Executed);
+        // Downstream of rm-large: its evaluation, 2 ppo policies (one a prompt set) and their evaluations, 1 best-of-4 run.
+        Assert.Equal(1 + 2 + 2 + 1, summary.Blocked);
+        Assert.Equal(31 - 1 - summary.Blocked, summary.Executed);
         Assert.DoesNotContain(failing.Executions, e => summary.Plan.Node(e.Id).Inputs.Any(i => i.NodeId == summary.Failed[0].Id));
 
         // The report covers what finished and lists the failure.
         var report = PrefLab.Lab.Report.LabReport.Write(dir.File("lab"), LabGrids.FastReport());
         Assert.Contains($"| {summary.Failed[0].Id} | reward_model | reward model rm-large on good | InvalidOperationException: simulated failure of reward model rm-large on good |", report.Markdown);
-        Assert.Equal(36 - 9, report.Runs);
+        Assert.Equal(12 - 3, report.Runs);
     }
 
     [Fact]
