@@ -46,7 +46,7 @@ public class GridFileTests
               "seeds": [1, 2]
             }
             """;
-        var fromJson = GridFile.Load(LabGrids.Write(dir, json, "grid.json"));
+        var fromJson = GridFile.Load(LabGrids.Write(dir, json.Replace("  ", "\t"), "grid.json"));
         Assert.Equal(GridExpansion.Expand(yaml).Select(r => r.Resolved), GridExpansion.Expand(fromJson).Select(r => r.Resolved));
 
         var error = Assert.Throws<UserError>(() => GridFile.Load(LabGrids.Write(dir, json.Replace("\"seeds\": [1, 2]", "\"seeds\": [1, 1]"), "bad.json")));

@@ -33,7 +33,9 @@ public static partial class GridFile
     public static GridSpec Parse(string text, string path)
     {
         var yaml = new GridYaml(path);
-        var root = yaml.LoadRoot(text);
+        // JSON is read as YAML flow syntax (keeping line numbers). YAML refuses tabs where JSON allows them as
+        // whitespace; a raw tab can only be whitespace in valid JSON (inside strings it must be escaped).
+        var root = yaml.LoadRoot(path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? text.Replace('\t', ' ') : text);
         var sections = new Dictionary<string, (YamlNode Key, YamlNode Value)>(StringComparer.Ordinal);
         foreach (var (key, keyNode, value) in yaml.Entries(root, ""))
         {
