@@ -26,6 +26,22 @@ public class GridExpansionTests
     }
 
     [Fact]
+    public void The_documented_example_grid_is_valid_and_expands_as_described()
+    {
+        using var dir = new TempDir();
+        var runs = Expand(dir, LabGrids.DocumentedExample);
+        // Per seed: dpo 3 + ipo 3 + ppo (rm-base x 3 datasets + rm-large + gold) x 2 prompt sets - 2 excluded (hh)
+        // + best-of-16 (rm-base x 3 + rm-large + gold) + sft 1 = 20 configurations.
+        Assert.Equal(60, runs.Count);
+        Assert.Equal(24, runs.Count(r => r.Type == AlgorithmType.Ppo));
+        Assert.Equal(9, runs.Count(r => r.Labels.RewardModel == "gold")); // ppo x 2 prompt sets + best-of-16, 3 seeds
+        Assert.All(runs.Where(r => r.Labels.RewardModel == "gold"), r => Assert.Null(r.Labels.Data));
+        var rmLarge = runs.First(r => r.Labels.RewardModel == "rm-large").Resolved;
+        Assert.Equal(1e-5, rmLarge.GetDouble("reward_model.lr"));
+        Assert.Equal("mean-aspects", rmLarge.GetString("data.binarize"));
+    }
+
+    [Fact]
     public void Dpo_runs_are_not_duplicated_across_reward_models_or_prompts_and_carry_neither()
     {
         using var dir = new TempDir();
