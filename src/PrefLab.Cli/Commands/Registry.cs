@@ -13,5 +13,6 @@ public static class Registry
         yield return TokenizeCommand.Create();
         yield return InitModelCommand.Create();
         yield return LogitsCommand.Create();
+        yield return GenerateCommand.Create();
     }
 }
