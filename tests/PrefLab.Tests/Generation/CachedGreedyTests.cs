@@ -1,4 +1,5 @@
 using PrefLab.Generation;
+using PrefLab.Models;
 using Xunit;
 using static PrefLab.Tests.Generation.GenerationFixtures;
 using static TorchSharp.torch;
@@ -30,6 +31,25 @@ public class CachedGreedyTests : SingleThreadedTests
         }
         // The sequences are not all the same: the comparison has something to compare.
         Assert.True(batched.Sequences.Select(s => string.Join(",", s.TokenIds)).Distinct().Count() >= 3);
+    }
+
+    public static IEnumerable<object[]> Architectures => PrefLab.Tests.Models.ModelFixtures.CausalNames.Select(n => new object[] { n });
+
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void Every_architecture_generates_in_a_padded_batch_what_it_recomputes_alone(string name)
+    {
+        // The reference checkpoints: GPT-2's learned positions, Mistral's window of 4 (passed while decoding),
+        // Qwen2's biases, Qwen3's q/k norms.
+        using var model = CausalLM.Load(PrefLab.Tests.Models.ModelFixtures.Folder(name));
+        int[][] prompts = { new[] { 3, 17, 5, 22, 9, 31, 2 }, new[] { 11, 4, 29 } };
+        var batched = new TextGenerator(model, Pad, Array.Empty<int>()).Generate(prompts, GenerationOptions.Greedy(12));
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            var (tokens, logProbs) = GreedyUncached(model, prompts[i], 12);
+            Assert.Equal(tokens, batched[i].TokenIds);
+            Assert.True(MaxAbsDiff(logProbs, batched[i].LogProbs) <= Tolerance, $"{name}, prompt {i}: log-probs");
+        }
     }
 
     [Fact]
