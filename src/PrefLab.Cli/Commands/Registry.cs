@@ -16,5 +16,6 @@ public static class Registry
         yield return Training.SftCommands.Pretrain();
         yield return Training.SftCommands.Sft();
         yield return LabCommand.Create();
+        yield return GenerateCommand.Create();
     }
 }
