@@ -15,6 +15,8 @@ public static class Registry
         yield return LogitsCommand.Create();
         yield return Training.SftCommands.Pretrain();
         yield return Training.SftCommands.Sft();
+        yield return RewardModels.RmCommand.Create();
+        yield return BestOfNCommand.Create();
         yield return LabCommand.Create();
         yield return GenerateCommand.Create();
     }
