@@ -15,5 +15,6 @@ public static class Registry
         yield return LogitsCommand.Create();
         yield return Training.SftCommands.Pretrain();
         yield return Training.SftCommands.Sft();
+        yield return Training.DpoCommand.Create();
     }
 }
