@@ -45,6 +45,8 @@ public sealed record DpoJobOptions
     public IReadOnlyDictionary<string, object?> RecordedOptions { get; init; } = new Dictionary<string, object?>();
     /// <summary>Where compact metric lines and warnings go when no progress bar carries them.</summary>
     public TextWriter? Console { get; init; }
+    /// <summary>Called after each optimizer step with the step number (progress, cancellation by throwing).</summary>
+    public Action<long>? AfterStep { get; init; }
 }
 
 /// <summary>
@@ -174,7 +176,7 @@ public static class DpoJob
         try
         {
             var logger = new MetricsLogger(run, options.Training.Tensorboard, options.Console);
-            return new Trainer(objective, options.Training, run, logger, "dpo").Run();
+            return new Trainer(objective, options.Training, run, logger, "dpo") { AfterStep = options.AfterStep }.Run();
         }
         finally
         {
