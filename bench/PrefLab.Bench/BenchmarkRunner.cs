@@ -32,7 +32,7 @@ public static class BenchmarkRunner
         new MatmulBenchmark(),
         new ModelTrainingBenchmark("world-base"),
         new ModelTrainingBenchmark("llama-30m"),
-        new ModelDecodeBenchmark("world-base"),
+        new DecodeBenchmark("world-base"),
         new DpoBenchmark(),
     };
 

@@ -16,5 +16,7 @@ public static class Registry
         yield return Training.SftCommands.Pretrain();
         yield return Training.SftCommands.Sft();
         yield return Training.DpoCommand.Create();
+        yield return LabCommand.Create();
+        yield return GenerateCommand.Create();
     }
 }

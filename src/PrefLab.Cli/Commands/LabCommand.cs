@@ -1,0 +1,72 @@
+using System.CommandLine;
+using PrefLab.Lab.Report;
+using PrefLab.Runtime;
+using PrefLab.Runtime.Console;
+
+namespace PrefLab.Cli.Commands;
+
+/// <summary><c>preflab lab</c>: the experiment lab. <c>lab report DIR</c> writes DIR/report.md and DIR/plots/ from the
+/// results store. (<c>lab run GRID --output DIR</c> is registered once a real executor exists.)</summary>
+public static class LabCommand
+{
+    public static Command Create()
+    {
+        var lab = new Command("lab", "The experiment lab: grids of runs over preference data, algorithms, reward models and prompts, with a results store and a report.");
+        lab.Subcommands.Add(CreateReport());
+        return lab;
+    }
+
+    static Command CreateReport()
+    {
+        var dir = new Argument<string>("DIR") { Description = "The lab folder (holding results.sqlite)." };
+        var grid = new Option<string?>("--grid") { Description = "Report only the runs of grids with this name.", HelpName = "NAME" };
+        var resamples = new Option<int>("--resamples")
+        {
+            Description = "Bootstrap resamples per interval.",
+            DefaultValueFactory = _ => 2000,
+            HelpName = "N",
+        };
+        resamples.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && !(int.TryParse(r.Tokens[^1].Value, out int n) && n >= 100))
+                r.AddError($"option --resamples: must be a whole number of at least 100, not '{r.Tokens[^1].Value}'");
+        });
+        var bootstrapSeed = new Option<long>("--bootstrap-seed") { Description = "Seed of the bootstrap's resampling.", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var baseline = new Option<string[]>("--baseline")
+        {
+            Description = "Baseline level of a factor, as FACTOR=LEVEL (data, algorithm, reward_model, prompts); repeatable. Default: each factor's first level.",
+            HelpName = "FACTOR=LEVEL",
+        };
+        var noPlots = new Option<bool>("--no-plots") { Description = "Write report.md only, without PNG plots." };
+        var command = new Command("report", "Write DIR/report.md (the four analyses with 95% intervals) and DIR/plots/*.png from DIR/results.sqlite, and print the headline table.")
+        {
+            dir, grid, resamples, bootstrapSeed, baseline, noPlots,
+        };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var baselines = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (string pair in parse.GetValue(baseline) ?? [])
+            {
+                int equals = pair.IndexOf('=');
+                if (equals <= 0 || equals == pair.Length - 1) throw UserError.InOption("baseline", $"'{pair}' is not FACTOR=LEVEL");
+                baselines[pair[..equals].Replace('-', '_')] = pair[(equals + 1)..];
+            }
+            var options = new LabReportOptions
+            {
+                Grid = parse.GetValue(grid),
+                Bootstrap = new Evaluation.Statistics.BootstrapOptions { Resamples = parse.GetValue(resamples), Seed = parse.GetValue(bootstrapSeed) },
+                Baselines = baselines,
+                Plots = !parse.GetValue(noPlots),
+            };
+            string folder = parse.GetValue(dir)!;
+            var result = LabReport.Write(folder, options);
+            output.WriteLine($"Report: {result.ReportPath} ({result.Runs} runs, {result.Plots.Count} plots)");
+            output.WriteLine();
+            bool interactive = ProgressReporter.IsInteractive && ReferenceEquals(output, Console.Out);
+            output.Write(interactive ? HeadlineTable.ToTerminal(result.Headline) : HeadlineTable.ToMarkdown(result.Headline));
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+}

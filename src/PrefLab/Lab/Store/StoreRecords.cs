@@ -1,0 +1,46 @@
+using PrefLab.Lab.Grid;
+
+namespace PrefLab.Lab.Store;
+
+public static class NodeStatus
+{
+    public const string Pending = "pending";
+    public const string Running = "running";
+    public const string Done = "done";
+    public const string Failed = "failed";
+}
+
+/// <summary>A node's row: status, how many attempts, the last error.</summary>
+public sealed record NodeState(string Id, string Kind, string Label, string Status, int Attempts, string? Error, double? Seconds);
+
+/// <summary>A grid registered in the store.</summary>
+public sealed record GridRecord(long Id, string Name, string Path, string Sha256, string RegisteredAt);
+
+/// <summary>
+/// A run whose result is in the store: its labels (from the earliest grid that has it), algorithm type, seed,
+/// configuration key, node ids and resolved settings.
+/// </summary>
+public sealed record RunRecord(
+    string Id,
+    string ConfigKey,
+    string Algorithm,
+    long Seed,
+    RunLabels Labels,
+    string ResultNode,
+    string? PolicyNode,
+    string? RewardModelNode,
+    string? RmEvaluationNode,
+    Settings Settings,
+    long GridId);
+
+/// <summary>A point of a training curve.</summary>
+public readonly record struct MetricPoint(long Step, string Name, double Value);
+
+/// <summary>A category's mean over an evaluation's items.</summary>
+public sealed record CategorySummary(string Category, int Items, double Mean);
+
+/// <summary>A reward-model evaluation subset's accuracy and gold agreement (null where there is no gold).</summary>
+public sealed record SubsetSummary(string Subset, int Items, double Accuracy, double? GoldAgreement);
+
+/// <summary>Best-of-N: a run's per-category mean for its n.</summary>
+public sealed record BestOfNRow(string Run, string? RewardModelNode, int N, long Seed, string Category, double Score, int Items);

@@ -1,0 +1,114 @@
+using PrefLab.Lab.Execution;
+using PrefLab.Lab.Grid;
+using PrefLab.Lab.Plan;
+using PrefLab.Lab.Store;
+using PrefLab.Runtime;
+using Xunit;
+
+namespace PrefLab.Tests.Lab;
+
+public class LabStoreTests
+{
+    static (LabStore Store, LabPlan Plan) Registered(TempDir dir, string grid = LabGrids.Study)
+    {
+        var plan = LabPlanner.Build(GridFile.Load(LabGrids.Write(dir, grid)), new ContentHasher(), _ => "fake-1");
+        var store = LabStore.Open(dir.File("lab/results.sqlite"));
+        store.Register(plan);
+        return (store, plan);
+    }
+
+    [Fact]
+    public void Registering_a_plan_records_grid_levels_nodes_runs_and_settings_once()
+    {
+        using var dir = new TempDir();
+        var (store, plan) = Registered(dir);
+        using (store)
+        {
+            long again = store.Register(plan);
+            Assert.Equal(1, again);
+            Assert.Equal(1, store.SchemaVersion);
+            Assert.Equal(71, store.StatusCounts()[NodeStatus.Pending]);
+            Assert.Equal(36L, store.Select("SELECT COUNT(*) FROM runs")[0][0]);
+            Assert.Equal(["noisy", "good"], store.LevelOrder(Factors.Data));
+            Assert.Equal(["dpo", "ppo", "bon4", "sft"], store.LevelOrder(Factors.Algorithm));
+            Assert.Equal("""{"data":"good","preset":"large","seed":1}""", store.LevelDefinition(Factors.RewardModel, "rm-large"));
+
+            // A row per resolved setting, queryable by key.
+            var run = plan.Runs.First(r => r.Run.Type == AlgorithmType.Dpo);
+            var rows = store.Select("SELECT key, value FROM run_settings WHERE run = $r ORDER BY key", ("$r", run.Id));
+            Assert.Equal(run.Run.Resolved.Keys, rows.Select(r => (string)r[0]!));
+            Assert.Equal("0.1", rows.Single(r => (string)r[0]! == "algorithm.beta")[1]);
+            Assert.Equal(6, store.RunsWithSetting("algorithm.beta", "0.1").Count);
+            Assert.Equal(18, store.RunsWithSetting("algorithm", "ppo").Count);
+        }
+    }
+
+    [Fact]
+    public void Results_round_trip_with_summaries_and_status_transitions()
+    {
+        using var dir = new TempDir();
+        var (store, plan) = Registered(dir);
+        using (store)
+        {
+            var evaluation = plan.Runs.First(r => r.Run.Type == AlgorithmType.BestOfN).ResultNode;
+            store.MarkRunning(evaluation, resumed: false);
+            Assert.Equal((NodeStatus.Running, 1), (store.Node(evaluation)!.Status, store.Node(evaluation)!.Attempts));
+            ItemScore[] items = [new("math", "1", 1), new("math", "2", 0), new("math", "3", 1), new("tone", "a", 0.25)];
+            store.MarkDone(evaluation, NodeResult.Evaluation(items), [], 1.5);
+            Assert.Equal(items.OrderBy(i => i.Category).ThenBy(i => i.ItemId), store.EvaluationItems(evaluation));
+            Assert.Equal([new CategorySummary("math", 3, 2.0 / 3), new CategorySummary("tone", 1, 0.25)], store.CategorySummaries(evaluation));
+            Assert.Equal((NodeStatus.Done, 1.5), (store.Node(evaluation)!.Status, store.Node(evaluation)!.Seconds));
+            var bon = store.BestOfNResults().Where(b => b.Run == evaluation).ToList();
+            Assert.Equal([(4, "math", 2.0 / 3), (4, "tone", 0.25)], bon.Select(b => (b.N, b.Category, b.Score)));
+
+            var rmEval = plan.Runs.First(r => r.RmEvaluationNode is not null).RmEvaluationNode!;
+            PairVerdict[] verdicts = [new("chat", "p1", 1, 1), new("chat", "p2", 0, 1), new("code", "p3", 1, null)];
+            store.MarkRunning(rmEval, false);
+            store.MarkDone(rmEval, NodeResult.RewardModelEvaluation(verdicts), [], 0.1);
+            Assert.Equal(verdicts.OrderBy(v => v.Subset).ThenBy(v => v.ItemId), store.RewardModelVerdicts(rmEval));
+            Assert.Equal([new SubsetSummary("chat", 2, 0.5, 1.0), new SubsetSummary("code", 1, 1.0, null)], store.RewardModelSubsets(rmEval));
+
+            var policy = plan.Runs.First(r => r.PolicyNode is not null).PolicyNode!;
+            store.MarkRunning(policy, false);
+            store.MarkFailed(policy, "out of memory", 2);
+            Assert.Equal((NodeStatus.Failed, "out of memory"), (store.Node(policy)!.Status, store.Node(policy)!.Error));
+            store.MarkRunning(policy, false);
+            store.MarkInterrupted(policy, 1);
+            store.MarkRunning(policy, resumed: true);
+            MetricPoint[] metrics = [new(1, "loss", 0.7), new(2, "loss", 0.6), new(1, "lr", 1e-5)];
+            store.MarkDone(policy, NodeResult.None, metrics, 3);
+            Assert.Equal([new MetricPoint(1, "loss", 0.7), new MetricPoint(2, "loss", 0.6)], store.Metric(policy, "loss"));
+            Assert.Equal(["loss", "lr"], store.MetricNames(policy));
+            var attempts = store.Select("SELECT attempt, resumed, outcome, error FROM node_attempts WHERE node = $n ORDER BY attempt", ("$n", policy));
+            Assert.Equal(["1|0|failed|out of memory", "2|0|interrupted|", "3|1|done|"], attempts.Select(a => string.Join("|", a)));
+        }
+    }
+
+    [Fact]
+    public void A_store_from_a_newer_schema_is_refused_and_a_missing_one_is_not_created_for_reading()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("results.sqlite");
+        using (var store = LabStore.Open(path))
+            store.InTransaction(() => store.Select("UPDATE meta SET value = '99' WHERE key = 'schema_version'"));
+        var error = Assert.Throws<UserError>(() => LabStore.Open(path));
+        Assert.Contains("schema 99 was written by a newer PrefLab", error.Message);
+        Assert.Throws<UserError>(() => LabStore.Open(dir.File("absent.sqlite"), readOnly: true));
+        Assert.False(File.Exists(dir.File("absent.sqlite")));
+    }
+
+    [Fact]
+    public void Metrics_file_reads_numeric_fields_by_step_and_ignores_a_torn_last_line()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("metrics.jsonl"),
+            "{\"step\":1,\"epoch\":0,\"loss\":0.9,\"note\":\"warmup\"}\n" +
+            "{\"step\":2,\"loss\":0.8,\"objective/kl\":0.01}\n" +
+            "{\"step\":2,\"loss\":0.75}\n" +
+            "{\"loss\":0.1}\n" +
+            "{\"step\":3,\"lo");
+        var points = MetricsFile.Read(dir.Path);
+        Assert.Equal([new MetricPoint(1, "epoch", 0), new MetricPoint(1, "loss", 0.9), new MetricPoint(2, "loss", 0.75), new MetricPoint(2, "objective/kl", 0.01)], points);
+        Assert.Empty(MetricsFile.Read(dir.File("missing")));
+    }
+}
