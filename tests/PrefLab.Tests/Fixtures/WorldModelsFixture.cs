@@ -1,4 +1,9 @@
 using PrefLab.Algorithms.Sft;
+using PrefLab.Data;
+using PrefLab.Data.Collation;
+using PrefLab.Generation;
+using PrefLab.Text;
+using PrefLab.Text.Chat;
 using PrefLab.Models;
 using PrefLab.Models.Presets;
 using PrefLab.Training;
@@ -61,6 +66,27 @@ public sealed class WorldModelsFixture : IDisposable
     public string SftDir { get; }
     public TrainingResult Pretrain { get; }
     public TrainingResult Sft { get; }
+
+    /// <summary>
+    /// Mean gold score per category of a model's greedy responses to the World's held-out evaluation prompts
+    /// (generative items; at most <paramref name="perCategory"/> per category, the same items for every model).
+    /// </summary>
+    public Dictionary<string, double> GoldScores(string modelDir, int perCategory = 20, int maxNewTokens = 48)
+    {
+        var tokenizer = TokenizerLoader.Load(modelDir);
+        var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, null));
+        using var model = CausalLM.Load(modelDir);
+        var generator = TextGenerator.For(model, tokenizer);
+        var scores = new Dictionary<string, double>();
+        foreach (string category in WorldCategories.All)
+        {
+            var items = World.EvalItems(category).Where(i => !i.IsMultipleChoice).Take(perCategory).ToList();
+            var prompts = items.Select(i => (IReadOnlyList<Message>)new[] { Message.User(i.Task.Prompt) }).ToList();
+            var result = generator.Generate(chat, prompts, GenerationOptions.Greedy(maxNewTokens));
+            scores[category] = items.Select((item, k) => World.Judge.Score(item.Task.Prompt, result.Sequences[k].Text ?? "").Overall).Average();
+        }
+        return scores;
+    }
 
     /// <summary>A fresh folder for a test's own runs.</summary>
     public string NewFolder(string name)
