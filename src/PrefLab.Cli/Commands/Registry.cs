@@ -17,6 +17,7 @@ public static class Registry
         yield return Training.SftCommands.Sft();
         yield return RewardModels.RmCommand.Create();
         yield return BestOfNCommand.Create();
+        yield return Training.DpoCommand.Create();
         yield return LabCommand.Create();
         yield return GenerateCommand.Create();
     }

@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using PrefLab.Algorithms.Dpo.Reference;
+using PrefLab.Data;
+using PrefLab.Data.Collation;
+using PrefLab.Models;
+using PrefLab.Models.Config;
+using PrefLab.Runtime;
+using PrefLab.Text;
+using PrefLab.Text.Chat;
+using PrefLab.Training;
+
+namespace PrefLab.Algorithms.Dpo;
+
+/// <summary>Everything a DPO-family run needs; the CLI (<c>preflab dpo</c>) and the lab both build one.</summary>
+public sealed record DpoJobOptions
+{
+    /// <summary>The policy to start from (usually an SFT model), Hugging Face layout with tokenizer files.</summary>
+    public required string Model { get; init; }
+    /// <summary>Preference data, any pair format (multi-response formats are binarized).</summary>
+    public required string Data { get; init; }
+    public required string Output { get; init; }
+    /// <summary>Held-out preference data: <c>eval/rewards/accuracies</c> etc. at each evaluation.</summary>
+    public string? EvalData { get; init; }
+    /// <summary>The loss and its knobs, as given (validated by <see cref="DpoOptions.Validate"/>).</summary>
+    public DpoOptions Dpo { get; init; } = new();
+    /// <summary>The loop's options; the default is the paper's DPO recipe (<see cref="DpoJob.PaperTraining"/>).</summary>
+    public TrainingOptions Training { get; init; } = DpoJob.PaperTraining;
+    /// <summary>Longest sequence (prompt + completion) in tokens.</summary>
+    public int MaxLength { get; init; } = DpoJob.DefaultMaxLength;
+    /// <summary>Over-long pairs: cut the completions' tails, keeping the prompt whole (default), or drop them.</summary>
+    public TruncationPolicy Truncation { get; init; } = TruncationPolicy.Truncate;
+    public string? ChatFormat { get; init; }
+    /// <summary>Data format name (null: detect).</summary>
+    public string? Format { get; init; }
+    public bool SkipBadRows { get; init; }
+    /// <summary>How multi-response formats become pairs (null: the format's default); an error for pair formats.</summary>
+    public BinarizeOptions? Binarize { get; init; }
+    /// <summary>The reference model folder (null: the starting model, as the paper). Must share the tokenizer.</summary>
+    public string? ReferenceModel { get; init; }
+    /// <summary>Where reference log-probs are cached: a folder, null for <see cref="ReferenceCache.DefaultFolder"/>,
+    /// or <see cref="ReferenceCache.Off"/> to keep a live reference model instead.</summary>
+    public string? RefCache { get; init; }
+    /// <summary>What run.json records as the options (the CLI passes the resolved command line).</summary>
+    public IReadOnlyDictionary<string, object?> RecordedOptions { get; init; } = new Dictionary<string, object?>();
+    /// <summary>Where compact metric lines and warnings go when no progress bar carries them.</summary>
+    public TextWriter? Console { get; init; }
+    /// <summary>Called after each optimizer step with the step number (progress, cancellation by throwing).</summary>
+    public Action<long>? AfterStep { get; init; }
+}
+
+/// <summary>
+/// Runs DPO or a variant (<see cref="DpoLossType"/>). The reference's log-probs are computed once, before
+/// training, in one batched pass without gradients, and cached on disk (<see cref="ReferenceCache"/>, key
+/// <see cref="ReferenceCacheKey"/>); the reference model is then released, so training holds one model. With
+/// the default reference (the starting model) no second model is loaded at all: the policy computes them
+/// before its first step. <c>RefCache = "off"</c> keeps a live reference model instead and runs it on every
+/// micro-batch. run.json records the data counts (pairs dropped because a completion would be fully
+/// truncated, by reason), the loss settings, and where the reference log-probs came from.
+/// </summary>
+public static class DpoJob
+{
+    /// <summary>The paper's DPO recipe: lr 5e-7, 10% warm-up then linear decay, 3 epochs, effective batch 32
+    /// (8 pairs a forward pass x 4 accumulated), AdamW (0.9, 0.95), no weight decay, clip 1.0.</summary>
+    public static readonly TrainingOptions PaperTraining = new()
+    {
+        Lr = 5e-7, Epochs = 3, BatchSize = 8, GradAccum = 4, WarmupRatio = 0.1, Schedule = LrScheduleKind.Linear,
+    };
+
+    public const int DefaultMaxLength = 1024;
+
+    public static TrainingResult Run(DpoJobOptions options)
+    {
+        TorchRuntime.EnsureLoaded();
+        var settings = options.Dpo.Validate();
+        options.Training.Validate();
+        if (options.MaxLength < 8) throw UserError.InOption("max-length", $"must be at least 8, not {options.MaxLength}");
+        bool usesReference = DpoLossTypes.UsesReference(settings.Loss);
+        string lossName = DpoLossTypes.Name(settings.Loss);
+        if (!usesReference && options.ReferenceModel is not null)
+            throw UserError.InOption("ref-model", $"does not apply to --loss {lossName}, which has no reference model; given {options.ReferenceModel}");
+        if (!usesReference && options.RefCache is not null)
+            throw UserError.InOption("ref-cache", $"does not apply to --loss {lossName}, which has no reference model; given {options.RefCache}");
+        if (options.ReferenceModel is { } given && !Directory.Exists(given))
+            throw UserError.InOption("ref-model", $"folder not found: {given}");
+        bool live = usesReference && string.Equals(options.RefCache?.Trim(), ReferenceCache.Off, StringComparison.OrdinalIgnoreCase);
+        string referenceDir = options.ReferenceModel ?? options.Model;
+        bool referenceIsStart = SameFolder(referenceDir, options.Model);
+        if (usesReference && !referenceIsStart) CheckCompatible(options.Model, referenceDir);
+
+        var tokenizer = TokenizerLoader.Load(options.Model);
+        var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, options.ChatFormat));
+        var dataReport = new JsonObject();
+        var train = Tokenize(options.Data, "train", chat, options, dataReport, out var trainDataset);
+        Dataset? evalDataset = null;
+        var eval = options.EvalData is null ? new List<TokenizedPair>()
+            : Tokenize(options.EvalData, "eval", chat, options, dataReport, out evalDataset);
+        if (train.Count == 0)
+            throw UserError.InOption("data", $"{options.Data}: no training pairs left after tokenization ({dataReport.ToJsonString()})");
+
+        var run = RunDirectory.Start(options.Output, "dpo", options.RecordedOptions, options.Training.Seed, options.Training.Resume);
+        run.Set("data", dataReport);
+        run.Set("dpo", new JsonObject
+        {
+            ["loss"] = lossName, ["beta"] = settings.Beta,
+            ["label_smoothing"] = settings.Loss == DpoLossType.Cdpo ? settings.LabelSmoothing : null,
+            ["simpo_gamma"] = settings.Loss == DpoLossType.Simpo ? settings.SimpoGamma : null,
+        });
+
+        var t = options.Training;
+        var trainLayout = PairLayout.FirstEpoch(new BatchPlan(train.Count, t.BatchSize, t.GradAccum, t.Seed,
+            t.BucketByLength ? i => train[i].Length : null));
+        var evalLayout = PairLayout.Sequential(eval.Count, t.BatchSize);
+
+        CausalLM? policy = null, liveModel = null;
+        DpoObjective objective;
+        try
+        {
+            IReferenceModel? reference = null;
+            var referenceReport = new JsonObject
+            {
+                ["mode"] = !usesReference ? "none" : live ? "live" : "cached",
+                ["model"] = usesReference ? Path.GetFullPath(referenceDir) : null,
+            };
+            if (usesReference && !live)
+            {
+                var cache = new ReferenceCache(options.RefCache ?? ReferenceCache.DefaultFolder, options.Console ?? System.Console.Error);
+                referenceReport["cache_folder"] = cache.Folder;
+                CausalLM? referenceModel = null;
+                // With the default reference the policy itself computes the values before its first step.
+                CausalLM LoadReference() => referenceModel ??= referenceIsStart ? policy = CausalLM.Load(options.Model) : CausalLM.Load(referenceDir);
+                try
+                {
+                    var trainValues = Resolve(cache, "train", train, trainLayout, trainDataset, options.Data, chat, options, referenceDir, LoadReference, referenceReport);
+                    ReferenceLogProbs? evalValues = null;
+                    if (eval.Count > 0)
+                        evalValues = Resolve(cache, "eval", eval, evalLayout, evalDataset!, options.EvalData!, chat, options, referenceDir, LoadReference, referenceReport);
+                    reference = new PrecomputedReference(trainValues, evalValues);
+                }
+                finally
+                {
+                    // A separate reference model is released before training starts: training holds one model.
+                    if (referenceModel is not null && !ReferenceEquals(referenceModel, policy)) referenceModel.Dispose();
+                }
+                referenceReport["released_before_training"] = true;
+            }
+            policy ??= CausalLM.Load(options.Model);
+            if (live)
+            {
+                liveModel = CausalLM.Load(referenceDir);
+                reference = new LiveReference(liveModel);
+            }
+            run.Set("reference", referenceReport);
+            run.Set("model", new JsonObject
+            {
+                ["from"] = Path.GetFullPath(options.Model),
+                ["parameters"] = policy.ParameterCount,
+                ["non_embedding_parameters"] = policy.NonEmbeddingParameterCount,
+            });
+            var model = policy;
+            objective = new DpoObjective(model, settings, train, eval, reference, chat.PadId, evalLayout, folder =>
+            {
+                model.Save(folder, new ModelSaveOptions { PadTokenId = tokenizer.PadId });
+                ModelFolder.CopyTokenizerFiles(options.Model, folder);
+            });
+        }
+        catch (Exception e)
+        {
+            // The trainer marks its own failures; these happen before it starts.
+            run.Fail(e.Message);
+            liveModel?.Dispose();
+            policy?.Dispose();
+            throw;
+        }
+
+        try
+        {
+            var logger = new MetricsLogger(run, options.Training.Tensorboard, options.Console);
+            return new Trainer(objective, options.Training, run, logger, "dpo") { AfterStep = options.AfterStep }.Run();
+        }
+        finally
+        {
+            liveModel?.Dispose();
+            policy.Dispose();
+        }
+    }
+
+    static ReadOptions ReadOptionsOf(DpoJobOptions options) => new()
+    {
+        Format = options.Format,
+        SkipBadRows = options.SkipBadRows,
+        Binarize = options.Binarize ?? new BinarizeOptions(),
+    };
+
+    static List<TokenizedPair> Tokenize(string path, string split, ChatTokenizer chat, DpoJobOptions options, JsonObject report, out Dataset dataset)
+    {
+        dataset = DatasetReader.Open(path, ReadOptionsOf(options));
+        if (options.Binarize is not null && !dataset.Format.IsMultiResponse)
+            throw UserError.InOption("binarize", $"--binarize/--score apply only to multi-response formats (ultrafeedback, nectar, helpsteer); {path} is {dataset.Format.Name}");
+        var pairs = dataset.Pairs();
+        var collation = new CollationReport();
+        var tokenized = new List<TokenizedPair>();
+        foreach (var pair in pairs)
+            if (chat.Pair(pair, options.MaxLength, options.Truncation, collation) is { } t) tokenized.Add(t);
+        report[split] = new JsonObject
+        {
+            ["file"] = Path.GetFullPath(path),
+            ["read"] = pairs.Report.ToJson(),
+            ["tokenization"] = collation.ToJson(),
+            ["chat_format"] = chat.Format.Name,
+            ["max_length"] = options.MaxLength,
+            ["truncation"] = options.Truncation.ToString().ToLowerInvariant(),
+        };
+        return tokenized;
+    }
+
+    static ReferenceLogProbs Resolve(ReferenceCache cache, string split, List<TokenizedPair> pairs, PairLayout layout, Dataset dataset,
+        string dataFile, ChatTokenizer chat, DpoJobOptions options, string referenceDir, Func<CausalLM> loadReference, JsonObject report)
+    {
+        var clock = Stopwatch.StartNew();
+        var key = ReferenceCacheKey.Of(new ReferenceInputs
+        {
+            ReferenceModel = referenceDir, DataFile = dataFile, Format = dataset.Format.Name, Binarization = dataset.Binarization,
+            SkipBadRows = options.SkipBadRows, ChatFormat = chat.Format.Name, MaxLength = options.MaxLength,
+            Truncation = options.Truncation, Pairs = pairs, Layout = layout,
+        });
+        var result = cache.GetOrCompute(key, pairs, () =>
+            ReferencePass.Compute(loadReference(), pairs, layout, chat.PadId, $"reference log-probs ({split})"));
+        report[split] = new JsonObject
+        {
+            ["source"] = result.Source switch
+            {
+                ReferenceSource.CacheHit => "cache",
+                ReferenceSource.Computed => "computed",
+                _ => "recomputed",
+            },
+            ["file"] = result.File,
+            ["key"] = key.Hex,
+            ["problem"] = result.Problem,
+            ["pairs"] = pairs.Count,
+            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3),
+        };
+        return result.Values;
+    }
+
+    static bool SameFolder(string a, string b) =>
+        string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar),
+            OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+    // The reference scores the policy's token ids: it must have the same vocabulary.
+    static void CheckCompatible(string model, string reference)
+    {
+        var policyConfig = ModelConfigs.Load(model);
+        var referenceConfig = ModelConfigs.Load(reference);
+        if (policyConfig.VocabSize != referenceConfig.VocabSize)
+            throw UserError.InOption("ref-model", $"{reference} has a vocabulary of {referenceConfig.VocabSize} tokens, the policy {model} {policyConfig.VocabSize}: the reference must share the policy's tokenizer");
+    }
+}
