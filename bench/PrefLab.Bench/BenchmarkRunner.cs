@@ -33,6 +33,7 @@ public static class BenchmarkRunner
         new ModelTrainingBenchmark("world-base"),
         new ModelTrainingBenchmark("llama-30m"),
         new DecodeBenchmark("world-base"),
+        new PpoStepBenchmark("world-base"),
     };
 
     public static int Run(string[] args)

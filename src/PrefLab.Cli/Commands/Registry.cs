@@ -15,6 +15,9 @@ public static class Registry
         yield return LogitsCommand.Create();
         yield return Training.SftCommands.Pretrain();
         yield return Training.SftCommands.Sft();
+        yield return Training.PpoCommand.Create();
+        yield return Training.GroupRlCommands.Rloo();
+        yield return Training.GroupRlCommands.Grpo();
         yield return LabCommand.Create();
         yield return GenerateCommand.Create();
     }
