@@ -34,6 +34,7 @@ public static class BenchmarkRunner
         new ModelTrainingBenchmark("llama-30m"),
         new DecodeBenchmark("world-base"),
         new DpoBenchmark(),
+        new PpoStepBenchmark("world-base"),
     };
 
     public static int Run(string[] args)

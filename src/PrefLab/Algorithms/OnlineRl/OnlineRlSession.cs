@@ -1,0 +1,109 @@
+using System.Text.Json.Nodes;
+using PrefLab.Data;
+using PrefLab.Data.Collation;
+using PrefLab.Generation;
+using PrefLab.Models;
+using PrefLab.Runtime;
+using PrefLab.Text;
+using PrefLab.Text.Chat;
+
+namespace PrefLab.Algorithms.OnlineRl;
+
+/// <summary>
+/// What PPO, RLOO and GRPO load alike: the policy's tokenizer and chat format, the prompt pool, the policy, the
+/// frozen reference (a second copy of the policy folder: the SFT model), the reward (reward model or gold judge),
+/// the optional gold monitor, the generator and the rollout engine. Everything is checked before a run folder
+/// is created, so a bad option leaves nothing behind.
+/// </summary>
+public sealed class OnlineRlSession : IDisposable
+{
+    OnlineRlSession(OnlineRlOptions options, HfTokenizer tokenizer, ChatTokenizer chat, PromptPool pool, CausalLM policy, CausalLM reference,
+        IRewardScorer reward, GoldRewardScorer? gold, TextGenerator generator)
+    {
+        Options = options;
+        Tokenizer = tokenizer;
+        Chat = chat;
+        Pool = pool;
+        Policy = policy;
+        Reference = reference;
+        Reward = reward;
+        Gold = gold;
+        Generator = generator;
+        Engine = new RolloutEngine(options, pool, policy, reference, generator, reward, gold);
+    }
+
+    public OnlineRlOptions Options { get; }
+    public HfTokenizer Tokenizer { get; }
+    public ChatTokenizer Chat { get; }
+    public PromptPool Pool { get; }
+    public CausalLM Policy { get; }
+    public CausalLM Reference { get; }
+    public IRewardScorer Reward { get; }
+    public GoldRewardScorer? Gold { get; }
+    public TextGenerator Generator { get; }
+    public RolloutEngine Engine { get; }
+    /// <summary>The reward model folder when the reward is one.</summary>
+    public string? RewardModelFolder => (Reward as RewardModelScorer)?.Folder;
+    /// <summary>True when the reward model reads the policy's ids as they are (same tokenizer and chat format).</summary>
+    public bool RewardSharesTokens => Reward is RewardModelScorer { PassesIds: true };
+
+    public static OnlineRlSession Open(OnlineRlOptions options)
+    {
+        TorchRuntime.EnsureLoaded();
+        options.Validate();
+        if (!Directory.Exists(options.Policy)) throw UserError.InOption("policy", $"folder not found: {options.Policy}");
+        var tokenizer = TokenizerLoader.Load(options.Policy);
+        var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, options.ChatFormat));
+        var pool = PromptPool.Load(options.Prompts, new ReadOptions { Format = options.PromptFormat, SkipBadRows = options.SkipBadRows },
+            chat, options.MaxPromptLength, options.Seed);
+        var gold = options.World is null ? null : GoldRewardScorer.Load(options.World);
+        gold?.CheckPrompts(pool);
+        var disposables = new List<IDisposable>();
+        try
+        {
+            IRewardScorer reward = options.Reward == RewardSource.Gold
+                ? gold!
+                : RewardModelScorer.Load(options.RewardModel!, options.Policy, chat.Format, options.ForwardBatchSize);
+            if (!ReferenceEquals(reward, gold)) disposables.Add(reward);
+            var policy = CausalLM.Load(options.Policy);
+            disposables.Add(policy);
+            var reference = CausalLM.Load(options.Policy);
+            disposables.Add(reference);
+            foreach (var parameter in reference.parameters()) parameter.requires_grad_(false);
+            var generator = TextGenerator.For(policy, tokenizer);
+            if (generator.EosIds.Count == 0)
+                throw UserError.InOption("policy", $"{options.Policy}: no EOS token id (generation_config.json, config.json or the tokenizer): " +
+                    "responses could never end and every one would get the missing-EOS penalty");
+            return new OnlineRlSession(options, tokenizer, chat, pool, policy, reference, reward, gold, generator);
+        }
+        catch
+        {
+            foreach (var d in disposables) d.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes the policy (Hugging Face layout, with the policy folder's tokenizer files) into <paramref name="folder"/>.</summary>
+    public void SavePolicy(string folder)
+    {
+        Policy.Save(folder, new ModelSaveOptions { PadTokenId = Tokenizer.PadId });
+        ModelFolder.CopyTokenizerFiles(Options.Policy, folder);
+    }
+
+    /// <summary>For run.json: the models and where they came from.</summary>
+    public JsonObject DescribeModels() => new()
+    {
+        ["policy"] = Path.GetFullPath(Options.Policy),
+        ["reference"] = Path.GetFullPath(Options.Policy) + " (frozen copy of the initial policy)",
+        ["parameters"] = Policy.ParameterCount,
+        ["eos_ids"] = new JsonArray(Generator.EosIds.Select(id => (JsonNode?)id).ToArray()),
+    };
+
+    public void Dispose()
+    {
+        Policy.Dispose();
+        Reference.Dispose();
+        if (!ReferenceEquals(Reward, Gold)) Reward.Dispose();
+        Gold?.Dispose();
+    }
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using PrefLab.Data;
+using PrefLab.Generation;
+using PrefLab.Models;
+using PrefLab.Runtime;
+using static TorchSharp.torch;
+
+namespace PrefLab.Algorithms.OnlineRl;
+
+/// <summary>
+/// The one rollout engine of PPO, RLOO and GRPO: draw an update's prompts, sample each k times from the policy
+/// at the sampling temperature (a seed per update, so a resumed run samples the same), score prompt + response
+/// with the reward (and the gold judge when a World is given), then compute the old and reference log-probs with
+/// the training-mode forward before any update.
+/// </summary>
+public sealed class RolloutEngine
+{
+    readonly OnlineRlOptions options;
+
+    public RolloutEngine(OnlineRlOptions options, PromptPool pool, CausalLM policy, CausalLM reference, TextGenerator generator,
+        IRewardScorer reward, GoldRewardScorer? gold)
+    {
+        this.options = options;
+        Pool = pool;
+        Policy = policy;
+        Reference = reference;
+        Generator = generator;
+        Reward = reward;
+        Gold = gold;
+    }
+
+    public PromptPool Pool { get; }
+    public CausalLM Policy { get; }
+    public CausalLM Reference { get; }
+    public TextGenerator Generator { get; }
+    public IRewardScorer Reward { get; }
+    public GoldRewardScorer? Gold { get; }
+
+    /// <summary>The sampling seed of update <paramref name="step"/> (0-based).</summary>
+    public long SamplingSeed(long step) => Seeding.Derive(options.Seed, $"online-rl/rollout/{step}");
+
+    /// <summary>Samples update <paramref name="step"/>'s prompts, each <paramref name="samplesPerPrompt"/> times (adjacent rows).</summary>
+    public Rollout Sample(long step, int samplesPerPrompt)
+    {
+        var clock = Stopwatch.StartNew();
+        var prompts = Pool.Batch(step, options.RolloutBatchSize);
+        var rows = prompts.SelectMany(p => Enumerable.Repeat(p, samplesPerPrompt)).ToArray();
+        var generation = Generator.Generate(rows.Select(i => Pool.Ids[i]).ToList(), new GenerationOptions
+        {
+            Temperature = options.Temperature,
+            MaxNewTokens = options.MaxNewTokens,
+            Seed = SamplingSeed(step),
+            BatchSize = options.GenerationBatchSize,
+        });
+        var batch = generation.ToBatch();
+        var rollout = new Rollout(step, rows, rows.Select(i => Pool.Records[i].Messages).ToList(), generation, batch);
+        rollout.GenerationSeconds = clock.Elapsed.TotalSeconds;
+        return rollout;
+    }
+
+    /// <summary>Scores every sample with the reward (and the gold judge when a World is given).</summary>
+    public void Score(Rollout rollout)
+    {
+        var clock = Stopwatch.StartNew();
+        var samples = new ScoringBatch(rollout.Prompts, rollout.Responses, rollout.Batch.InputIds, rollout.Batch.AttentionMask);
+        var scores = Reward.Score(samples);
+        if (scores.Length != rollout.Rows) throw new InvalidOperationException($"the reward gave {scores.Length} scores for {rollout.Rows} samples");
+        foreach (double s in scores)
+            if (!double.IsFinite(s)) throw new UserError($"update {rollout.Step + 1}: the reward returned {s} (not finite)");
+        rollout.Scores = tensor(scores.Select(s => (float)s).ToArray());
+        rollout.Gold = Gold is null ? null : ReferenceEquals(Gold, Reward) ? scores : Gold.Score(samples);
+        rollout.ScoringSeconds = clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Old (policy) and reference log-probs at the sampling temperature, computed over
+    /// <paramref name="microBatches"/> (the first pass's micro-batches, so the first minibatch sees identical forwards).</summary>
+    public void ComputeLogProbs(Rollout rollout, IReadOnlyList<int[]> microBatches)
+    {
+        var clock = Stopwatch.StartNew();
+        rollout.OldLogProbs = Forward(rollout, microBatches, Policy);
+        rollout.RefLogProbs = Forward(rollout, microBatches, Reference);
+        rollout.LogProbSeconds = clock.Elapsed.TotalSeconds;
+    }
+
+    Tensor Forward(Rollout rollout, IReadOnlyList<int[]> microBatches, CausalLM model)
+    {
+        var result = zeros(rollout.Rows, rollout.Batch.ResponseLength, dtype: ScalarType.Float32);  // [B, R]
+        using var noGrad = no_grad();
+        foreach (var micro in microBatches)
+        {
+            using var scope = NewDisposeScope();
+            var slice = rollout.Slice(micro);
+            var logProbs = PolicyForward.ResponseLogProbs(model, slice.InputIds, slice.AttentionMask, slice.ResponseIds, slice.ResponseMask,
+                options.Temperature);
+            result.index_copy_(0, slice.Index, logProbs.to_type(ScalarType.Float32));
+        }
+        return result;
+    }
+}

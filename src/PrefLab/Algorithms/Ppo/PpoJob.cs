@@ -1,0 +1,45 @@
+using System.Text.Json.Nodes;
+using PrefLab.Algorithms.OnlineRl;
+using PrefLab.Models;
+using PrefLab.Runtime;
+using PrefLab.Training;
+
+namespace PrefLab.Algorithms.Ppo;
+
+/// <summary>
+/// Runs PPO (<c>preflab ppo</c>, and the lab): loads the session (policy, frozen reference, prompts, reward),
+/// the value model, and runs the shared online loop. The run folder gets the trained policy (Hugging Face layout)
+/// at its root and the value model in <c>value/</c>.
+/// </summary>
+public static class PpoJob
+{
+    public static TrainingResult Run(PpoJobOptions options)
+    {
+        TorchRuntime.EnsureLoaded();
+        using var session = OnlineRlSession.Open(options);
+        var (value, origin) = CreateValueModel(session, options);
+        if (origin["note"] is JsonValue note) options.Console?.WriteLine($"ppo: {note.GetValue<string>()}");
+        using var objective = new PpoObjective(session, options, value, origin);
+        return OnlineTrainer.Run(session, objective);
+    }
+
+    /// <summary>
+    /// The value model: the reward model's weights (the paper's choice) when it reads the policy's tokens; otherwise
+    /// (gold reward, or a reward model with another tokenizer) the policy's backbone with a new scalar head.
+    /// </summary>
+    public static (ScalarHeadModel Model, JsonObject Origin) CreateValueModel(OnlineRlSession session, PpoJobOptions options)
+    {
+        if (session.RewardModelFolder is string rm && session.RewardSharesTokens)
+            return (ScalarHeadModel.Load(rm), new JsonObject { ["init"] = "reward_model", ["folder"] = rm });
+        long seed = Seeding.Derive(options.Seed, "ppo/value-head");
+        string why = session.RewardModelFolder is null
+            ? "the reward is the gold judge, there is no reward model"
+            : "the reward model tokenizes differently from the policy";
+        return (ScalarHeadModel.FromCausalLM(options.Policy, seed), new JsonObject
+        {
+            ["init"] = "policy",
+            ["folder"] = Path.GetFullPath(options.Policy),
+            ["note"] = $"value model initialised from the policy with a new scalar head ({why})",
+        });
+    }
+}
