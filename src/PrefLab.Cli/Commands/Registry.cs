@@ -17,5 +17,6 @@ public static class Registry
         yield return Training.SftCommands.Sft();
         yield return LabCommand.Create();
         yield return GenerateCommand.Create();
+        yield return EvalCommand.Create();
     }
 }
