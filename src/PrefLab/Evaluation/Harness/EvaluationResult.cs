@@ -16,7 +16,11 @@ public sealed record ItemResult(string Suite, string Category, string ItemId, st
 public sealed record GenerationCounts(int Requested, int FromCache, int Generated);
 
 /// <summary>One model's items, in the order of the suites' cases.</summary>
-public sealed record ModelEvaluation(string Label, string Path, string Fingerprint, IReadOnlyList<ItemResult> Items, GenerationCounts Generation);
+public sealed record ModelEvaluation(string Label, string Path, string Fingerprint, IReadOnlyList<ItemResult> Items, GenerationCounts Generation)
+{
+    /// <summary>The (category, item id, score) triples: what the lab's evaluation node returns as its item scores.</summary>
+    public IReadOnlyList<(string Category, string ItemId, double Score)> Scores() => Items.Select(i => (i.Category, i.ItemId, i.Score)).ToList();
+}
 
 /// <summary>A named statistic with its interval; <see cref="HasInterval"/> is false for point-only statistics (the
 /// interval ends then equal the point). <see cref="Brief"/> ones are printed on the terminal; all go to the files.</summary>
@@ -45,8 +49,4 @@ public sealed record EvaluationResult(EvaluationOptions Options, IReadOnlyList<S
     ScoreSummary Summary)
 {
     public IReadOnlyList<string> Categories => Summary.Categories.Select(c => c.Category).ToList();
-
-    /// <summary>The model's (category, item id, score) triples: what the lab's evaluation node returns.</summary>
-    public static IReadOnlyList<(string Category, string ItemId, double Score)> ScoresOf(ModelEvaluation model) =>
-        model.Items.Select(i => (i.Category, i.ItemId, i.Score)).ToList();
 }
