@@ -23,5 +23,6 @@ public static class Registry
         yield return Training.GroupRlCommands.Grpo();
         yield return LabCommand.Create();
         yield return GenerateCommand.Create();
+        yield return EvalCommand.Create();
     }
 }
