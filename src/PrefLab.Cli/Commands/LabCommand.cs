@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PrefLab.Cli.Lab;
 using PrefLab.Lab.Report;
 using PrefLab.Runtime;
 using PrefLab.Runtime.Console;
@@ -6,14 +7,32 @@ using PrefLab.Runtime.Console;
 namespace PrefLab.Cli.Commands;
 
 /// <summary><c>preflab lab</c>: the experiment lab. <c>lab report DIR</c> writes DIR/report.md and DIR/plots/ from the
-/// results store. (<c>lab run GRID --output DIR</c> is registered once a real executor exists.)</summary>
+/// results store; <c>lab run GRID --output DIR</c> runs a grid (resuming where an earlier run stopped), then reports.</summary>
 public static class LabCommand
 {
     public static Command Create()
     {
         var lab = new Command("lab", "The experiment lab: grids of runs over preference data, algorithms, reward models and prompts, with a results store and a report.");
+        lab.Subcommands.Add(CreateRun());
         lab.Subcommands.Add(CreateReport());
         return lab;
+    }
+
+    static Command CreateRun()
+    {
+        var grid = new Argument<string>("GRID") { Description = "The grid file (YAML): factors, levels, fixed options, seeds." };
+        var output = new Option<string>("--output") { Description = "The lab folder: work/ (every node's run), results.sqlite, report.md, plots/. Running again resumes: finished nodes are reused, an interrupted one continues from its checkpoint.", Required = true, HelpName = "DIR" };
+        var keepGoing = new Option<bool>("--keep-going") { Description = "Go on past a failed node with every node that does not depend on it." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Expand and plan the grid, print the nodes, and stop without running anything." };
+        var noReport = new Option<bool>("--no-report") { Description = "Do not write report.md and plots/ after the run." };
+        var command = new Command("run", "Run a grid of experiments into a lab folder (resumable), then write the report and print the headline table.")
+        {
+            grid, output, keepGoing, dryRun, noReport,
+        };
+        command.SetAction(parse => LabSession.Run(
+            CommandPaths.ExistingFile(parse.GetValue(grid)!, "GRID"), parse.GetValue(output)!, parse.InvocationConfiguration.Output,
+            keepGoing: parse.GetValue(keepGoing), planOnly: parse.GetValue(dryRun), report: !parse.GetValue(noReport)));
+        return command;
     }
 
     static Command CreateReport()

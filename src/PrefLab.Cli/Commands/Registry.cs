@@ -22,6 +22,7 @@ public static class Registry
         yield return Training.GroupRlCommands.Rloo();
         yield return Training.GroupRlCommands.Grpo();
         yield return LabCommand.Create();
+        yield return DemoCommand.Create();
         yield return GenerateCommand.Create();
         yield return EvalCommand.Create();
     }

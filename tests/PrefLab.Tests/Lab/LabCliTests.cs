@@ -49,11 +49,14 @@ public class LabCliTests
     }
 
     [Fact]
-    public void Lab_offers_report_and_not_yet_run()
+    public void Lab_offers_run_and_report()
     {
         var help = CliAppTests.Run("lab", "--help");
         Assert.Equal(0, help.Exit);
         Assert.Contains("report", help.Out);
-        Assert.Equal(2, CliAppTests.Run("lab", "run", "grid.yaml", "--output", "x").Exit);
+        Assert.Contains("run", help.Out);
+        var missing = CliAppTests.Run("lab", "run", "no-such-grid.yaml", "--output", "x");
+        Assert.Equal(2, missing.Exit);
+        Assert.Contains("no-such-grid.yaml", missing.Err);
     }
 }

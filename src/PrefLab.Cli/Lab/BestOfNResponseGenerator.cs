@@ -1,0 +1,49 @@
+using PrefLab.Algorithms.RewardModeling;
+using PrefLab.Data.Collation;
+using PrefLab.Evaluation.Harness;
+using PrefLab.Evaluation.Suites;
+using PrefLab.Generation;
+using PrefLab.Models;
+using PrefLab.Text;
+
+namespace PrefLab.Cli.Lab;
+
+/// <summary>
+/// The evaluation harness's generator for a best-of-N node: for each prompt, samples <paramref name="n"/> responses
+/// from the policy at <paramref name="temperature"/> and answers with the one the reward model scores highest. Plugged
+/// into <see cref="Evaluator"/>, so best-of-N is scored on exactly the items (and by the same scorers) as every other
+/// run of the grid. The reward model reads the policy's token ids directly, so the two must share a tokenizer.
+/// </summary>
+public sealed class BestOfNResponseGenerator(CausalLM policy, HfTokenizer tokenizer, RewardModel rewardModel, int n, double temperature, long seed)
+    : IResponseGenerator
+{
+    readonly TextGenerator generator = TextGenerator.For(policy, tokenizer);
+    int calls;
+
+    public IReadOnlyList<GeneratedText> Generate(IReadOnlyList<int[]> promptIds, GenerationOptions options, Action<int>? onPromptsDone = null)
+    {
+        // Each prompt repeated n times: rows differ through the per-row sampling counters. Each chunk of prompts
+        // gets its own seed so chunks do not replay one another's draws.
+        var repeated = promptIds.SelectMany(p => Enumerable.Repeat(p, n)).ToList();
+        var sampling = options with { Temperature = temperature, Seed = seed * 1_000_003 + calls++ };
+        var samples = generator.Generate(repeated, sampling).Sequences;
+        var sequences = repeated.Select((prompt, row) =>
+        {
+            int[] ids = [.. prompt, .. samples[row].TokenIds];
+            return new TokenizedSequence(ids, new bool[ids.Length]);
+        }).ToList();
+        double[] rewards = rewardModel.ScoreSequences(sequences);
+
+        var picks = new List<GeneratedText>(promptIds.Count);
+        for (int p = 0; p < promptIds.Count; p++)
+        {
+            int best = p * n;
+            for (int k = p * n + 1; k < (p + 1) * n; k++)
+                if (rewards[k] > rewards[best]) best = k; // ties keep the earlier sample
+            var s = samples[best];
+            picks.Add(new GeneratedText(s.Text ?? "", s.TokenIds, s.FinishReason.Name()));
+        }
+        onPromptsDone?.Invoke(promptIds.Count);
+        return picks;
+    }
+}

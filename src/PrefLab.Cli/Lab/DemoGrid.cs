@@ -1,0 +1,71 @@
+namespace PrefLab.Cli.Lab;
+
+/// <summary>
+/// The grid <c>preflab demo</c> runs: the paper's four components on a Preference World, sized for a 2-core laptop.
+/// Recipes are the World's (a 1M-parameter model needs far larger learning rates than the paper's 13B ones); the
+/// levels are the paper's questions: clean vs noisy preference data, DPO vs PPO (with the SFT model as a reference
+/// row), a small vs a larger reward model, and mixed vs reasoning-only PPO prompts. Nothing here is tuned so that
+/// the paper's conclusions come out: the report shows whatever the runs measure.
+/// </summary>
+public static class DemoGrid
+{
+    public static string Text(bool quick) => quick ? Quick : Full;
+
+    /// <summary>Shared by both sizes: the World, the base model and the SFT model.</summary>
+    const string Common = """
+        world: { seed: 1, scale: small }
+        pretrain: { preset: world-small, data: world:pretrain, epochs: 4, batch-size: 16, lr: 3.0e-3, warmup-ratio: 0.02, lr-schedule: cosine, min-lr-ratio: 0.1, max-length: 128, log-every: 10 }
+        sft: { data: world:sft, epochs: 6, batch-size: 16, lr: 1.0e-3, warmup-ratio: 0.03, max-length: 128, log-every: 10 }
+        """;
+
+    /// <summary>Options every DPO and PPO run shares, and the reward models' recipe.</summary>
+    const string Recipes = """
+        fixed:
+          dpo: { max-length: 128, beta: 0.1, epochs: 3, batch-size: 8, grad-accum: 2, lr: 1.0e-4, warmup-ratio: 0.1, log-every: 5 }
+          ppo: { kl-coef: 0.05, lr: 3.0e-5, value-lr: 1.0e-4, rollout-batch-size: 32, num-minibatches: 2, max-new-tokens: 48, total-episodes: 512, save-every: 4 }
+          reward_model: { epochs: 2, batch-size: 8, lr: 1.0e-4, max-length: 128, log-every: 10 }
+        """;
+
+    static readonly string Full = "name: demo\n" + Common + """
+
+        data:
+          clean: { file: world:ultrafeedback, binarize: mean-aspects }
+          noisy: world:hh
+        algorithm:
+          dpo: {}
+          ppo: {}
+          bon4: { type: best-of-n, n: 4 }
+          sft: {}
+        reward_model:
+          rm-small: {}
+          rm-base: { preset: world-base }
+        prompts:
+          mixed: world:mixed
+          reasoning: world:reasoning
+        """ + "\n" + Recipes + """
+
+        evaluation: { suite: world }
+        seeds: [1, 2]
+        exclude:
+          - { reward_model: rm-base, prompts: reasoning }
+        """ + "\n";
+
+    static readonly string Quick = "name: demo-quick\n" + Common.Replace("epochs: 4,", "epochs: 2,").Replace("epochs: 6,", "epochs: 3,") + """
+
+        data:
+          clean: { file: world:ultrafeedback, binarize: mean-aspects }
+          noisy: world:hh
+        algorithm:
+          dpo: {}
+          ppo: {}
+          sft: {}
+        reward_model:
+          rm-small: {}
+        prompts:
+          mixed: world:mixed
+        """ + "\n" + Recipes.Replace("total-episodes: 512", "total-episodes: 128") + """
+
+        evaluation: { suite: world, limit: 10 }
+        seeds: [1]
+        """ + "\n";
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using PrefLab.Lab.Execution;
+using PrefLab.Lab.Plan;
+using PrefLab.Lab.Report;
+using PrefLab.Runtime.Console;
+
+namespace PrefLab.Cli.Lab;
+
+/// <summary>What <c>lab run</c> and <c>demo</c> share: run a grid with the real executor (Ctrl+C stops after the
+/// current node; running again resumes), then write the report and print the headline table.</summary>
+public static class LabSession
+{
+    public static int Run(string gridPath, string labDir, TextWriter output, bool keepGoing = false, bool planOnly = false, bool report = true)
+    {
+        using var cancellation = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cancellation.IsCancellationRequested) return; // a second Ctrl+C ends the process
+            e.Cancel = true;
+            cancellation.Cancel();
+            Console.Error.WriteLine("lab: stopping after the current node (Ctrl+C again to stop now); run the same command to resume");
+        };
+        Console.CancelKeyPress += onCancel;
+        LabRunSummary summary;
+        try
+        {
+            summary = LabRunner.Run(gridPath, labDir, new CommandLabExecutor(), new LabRunOptions
+            {
+                KeepGoing = keepGoing, PlanOnly = planOnly, Cancellation = cancellation.Token, Log = output,
+            });
+        }
+        catch (OperationCanceledException)
+        {
+            output.WriteLine($"lab: stopped; finished nodes are kept in {Path.GetFullPath(labDir)}; run the same command to resume");
+            return CliApp.ExitUserError;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+
+        var plan = summary.Plan;
+        if (planOnly)
+        {
+            output.WriteLine($"Grid {plan.Grid.Name}: {plan.Runs.Count} runs, {plan.Nodes.Count} nodes");
+            foreach (var node in plan.Nodes) output.WriteLine($"  {node.Kind.Name(),-14} {node.Id}  {node.Label}");
+            return CliApp.ExitOk;
+        }
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Grid {plan.Grid.Name}: {plan.Runs.Count} runs, {plan.Nodes.Count} nodes: {summary.Executed} run ({summary.Resumed} resumed), {summary.Reused} reused, " +
+            $"{summary.Failed.Count} failed, {summary.Blocked} not run; {summary.Elapsed.TotalMinutes:F1} min"));
+        foreach (var failed in summary.Failed) output.WriteLine($"  failed: {failed.Kind} {failed.Id} ({failed.Label}): {failed.Error}");
+        if (report) WriteReport(labDir, output, plan.Grid.Name);
+        return summary.Complete ? CliApp.ExitOk : CliApp.ExitUserError;
+    }
+
+    public static void WriteReport(string labDir, TextWriter output, string? grid = null)
+    {
+        var result = LabReport.Write(labDir, new LabReportOptions { Grid = grid });
+        output.WriteLine($"Report: {result.ReportPath} ({result.Runs} runs, {result.Plots.Count} plots)");
+        output.WriteLine();
+        bool interactive = ProgressReporter.IsInteractive && ReferenceEquals(output, Console.Out);
+        output.Write(interactive ? HeadlineTable.ToTerminal(result.Headline) : HeadlineTable.ToMarkdown(result.Headline));
+    }
+}

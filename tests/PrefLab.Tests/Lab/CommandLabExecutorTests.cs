@@ -1,0 +1,159 @@
+using System.Text;
+using PrefLab.Cli.Lab;
+using PrefLab.Lab;
+using PrefLab.Lab.Execution;
+using PrefLab.Lab.Plan;
+using PrefLab.Lab.Store;
+using PrefLab.Tests.Cli;
+using Xunit;
+
+namespace PrefLab.Tests.Lab;
+
+/// <summary>The lab with its real executor: every node kind runs the real commands, on a tiny model.</summary>
+public class CommandLabExecutorTests
+{
+    /// <summary>Every node kind (world, pretrain, SFT, reward model and its evaluation, DPO, PPO, best-of-N,
+    /// evaluation) at the smallest size that still runs each code path: 4 runs, 11 nodes.</summary>
+    public const string TinyGrid = """
+        name: tiny-real
+        world: { seed: 3, scale: small }
+        pretrain: { preset: tiny-test, data: world:pretrain, max-steps: 2, max-length: 64 }
+        sft: { data: world:sft, max-steps: 2, max-length: 64 }
+        data:
+          uf: { file: world:ultrafeedback, binarize: mean-aspects }
+        algorithm:
+          dpo: { max-steps: 2, max-length: 64 }
+          ppo: { max-new-tokens: 4, rollout-batch-size: 4, total-episodes: 8, save-every: 1 }
+          bon2: { type: best-of-n, n: 2 }
+          sft: {}
+        reward_model:
+          rm: { max-steps: 2, max-length: 64 }
+        prompts:
+          mixed: world:mixed
+        evaluation: { suite: world, limit: 2, max-new-tokens: 4 }
+        rm_evaluation: { suite: world, world-pairs: 1 }
+        seeds: [1]
+        """;
+
+    [Fact]
+    public void Lab_run_runs_every_node_kind_reports_and_a_second_run_reuses_everything()
+    {
+        using var dir = new TempDir();
+        string grid = LabGrids.Write(dir, TinyGrid);
+        var (exit, output, error) = CliAppTests.Run("lab", "run", grid, "--output", dir.File("lab"));
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("Grid tiny-real: 4 runs, 11 nodes: 11 run (0 resumed), 0 reused, 0 failed, 0 not run", output);
+        Assert.Contains($"Report: {dir.File("lab/report.md")} (4 runs", output);
+
+        using (var store = LabStore.Open(new LabFolder(dir.File("lab")).StorePath))
+        {
+            var runs = store.CompletedRuns("tiny-real");
+            Assert.Equal(4, runs.Count);
+            var nodes = store.Nodes();
+            Assert.All(nodes, n => Assert.Equal(NodeStatus.Done, n.Status));
+            // Every evaluation scored the same 2 items a category (7 categories); best-of-N too.
+            foreach (var node in nodes.Where(n => n.Kind is "evaluation" or "best_of_n"))
+                Assert.Equal(14, store.EvaluationItems(node.Id).Count);
+            var rmEval = nodes.Single(n => n.Kind == "rm_evaluation");
+            var verdicts = store.RewardModelVerdicts(rmEval.Id);
+            Assert.True(verdicts.Count > 50, $"{verdicts.Count} verdicts");
+            Assert.All(verdicts, v => Assert.Equal(v.Correct, v.GoldAgreement));
+            // Training nodes keep the command they ran, and a Hugging Face model folder.
+            var dpo = nodes.Single(n => n.Kind == "policy" && n.Label.StartsWith("dpo", StringComparison.Ordinal));
+            string dpoFolder = dir.File($"lab/work/policy/{dpo.Id}");
+            Assert.StartsWith("$ preflab dpo --model ", File.ReadAllText(Path.Combine(dpoFolder, CommandLabExecutor.LogFile)));
+            Assert.True(File.Exists(Path.Combine(dpoFolder, "model.safetensors")));
+            Assert.True(File.Exists(Path.Combine(dpoFolder, "lab-node.json")));
+        }
+        Assert.Contains("| algorithm |", File.ReadAllText(dir.File("lab/report.md")));
+
+        var again = CliAppTests.Run("lab", "run", grid, "--output", dir.File("lab"), "--no-report");
+        Assert.Equal(0, again.Exit);
+        Assert.Contains("0 run (0 resumed), 11 reused", again.Out);
+    }
+
+    [Fact]
+    public void An_interrupted_lab_run_resumes_to_the_same_results_as_an_uninterrupted_one()
+    {
+        using var dir = new TempDir();
+        string grid = LabGrids.Write(dir, TinyGrid);
+        LabRunner.Run(grid, dir.File("straight"), new CommandLabExecutor(), LabGrids.Quiet());
+
+        // Stop when the 6th node starts, then run again: that node resumes, the five before it are reused.
+        using var cancel = new CancellationTokenSource();
+        var log = new CancelOnLine(": starting", 6, cancel);
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            LabRunner.Run(grid, dir.File("interrupted"), new CommandLabExecutor(), LabGrids.Quiet(cancel.Token, log: log)));
+        var resumed = LabRunner.Run(grid, dir.File("interrupted"), new CommandLabExecutor(), LabGrids.Quiet());
+        Assert.True(resumed.Complete);
+        Assert.True(resumed.Reused >= 5, $"{resumed.Reused} reused");
+        Assert.Equal(1, resumed.Resumed);
+
+        using var a = LabStore.Open(new LabFolder(dir.File("straight")).StorePath);
+        using var b = LabStore.Open(new LabFolder(dir.File("interrupted")).StorePath);
+        var evaluations = a.Nodes().Where(n => n.Kind is "evaluation" or "best_of_n").Select(n => n.Id).ToList();
+        Assert.Equal(4, evaluations.Count);
+        foreach (string id in evaluations)
+            Assert.Equal(a.EvaluationItems(id), b.EvaluationItems(id));
+    }
+
+    [Fact]
+    public void A_grid_option_the_command_does_not_know_fails_its_node_naming_the_option_and_the_node()
+    {
+        using var dir = new TempDir();
+        string grid = LabGrids.Write(dir, TinyGrid.Replace("dpo: { max-steps: 2, max-length: 64 }", "dpo: { max-steps: 2, bogus-option: 3 }"));
+        var (exit, _, error) = CliAppTests.Run("lab", "run", grid, "--output", dir.File("lab"));
+        Assert.Equal(2, exit);
+        Assert.Contains("policy", error);
+        Assert.Contains("dpo uf seed 1", error);
+        Assert.Contains("--bogus-option", error);
+    }
+
+    [Fact]
+    public void Demo_dry_run_writes_its_grid_and_plans_all_four_components()
+    {
+        using var dir = new TempDir();
+        var quick = CliAppTests.Run("demo", "--quick", "--dry-run", "--output", dir.File("demo"));
+        Assert.True(quick.Exit == 0, quick.Err);
+        Assert.True(File.Exists(dir.File("demo/demo-quick.yaml")));
+        Assert.Contains("Grid demo-quick: 5 runs, 16 nodes", quick.Out);
+
+        var full = CliAppTests.Run("demo", "--dry-run", "--output", dir.File("full"));
+        Assert.True(full.Exit == 0, full.Err);
+        foreach (string kind in new[] { "world", "pretrain", "sft", "reward_model", "rm_evaluation", "policy", "best_of_n", "evaluation" })
+            Assert.Contains($"  {kind} ", full.Out);
+        Assert.Contains("prompts reasoning", full.Out);
+        Assert.Contains("rm rm-base", full.Out);
+    }
+
+    sealed class CancelOnLine(string marker, int count, CancellationTokenSource cancel) : TextWriter
+    {
+        int seen;
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public override void WriteLine(string? value)
+        {
+            if (value is not null && value.Contains(marker, StringComparison.Ordinal) && ++seen == count) cancel.Cancel();
+        }
+    }
+}
+
+/// <summary><c>preflab demo --quick</c>, end to end, as a user runs it (issue 10's acceptance).</summary>
+public class DemoQuickTests
+{
+    [Fact]
+    public void Demo_quick_runs_the_study_writes_the_report_and_prints_the_headline_table()
+    {
+        using var dir = new TempDir();
+        var (exit, output, error) = CliAppTests.Run("demo", "--quick", "--output", dir.File("demo"));
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("Grid demo-quick: 5 runs, 16 nodes: 16 run (0 resumed), 0 reused, 0 failed, 0 not run", output);
+        Assert.Contains($"Report: {dir.File("demo/report.md")} (5 runs", output);
+        // The headline: one row per algorithm, one column per dataset.
+        Assert.Contains("| algorithm | clean | noisy |", output);
+        string report = File.ReadAllText(dir.File("demo/report.md"));
+        foreach (string analysis in new[] { "datasets", "PPO", "reward model", "prompt" })
+            Assert.Contains(analysis, report, StringComparison.OrdinalIgnoreCase);
+        Assert.NotEmpty(Directory.GetFiles(dir.File("demo/plots"), "*.png"));
+    }
+}
