@@ -11,23 +11,12 @@ public static class DemoGrid
 {
     public static string Text(bool quick) => quick ? Quick : Full;
 
-    /// <summary>Shared by both sizes: the World, the base model and the SFT model.</summary>
-    const string Common = """
+    /// <summary>The study: 13 runs a seed, 2 seeds.</summary>
+    const string Full = """
+        name: demo
         world: { seed: 1, scale: small }
         pretrain: { preset: world-small, data: world:pretrain, epochs: 4, batch-size: 16, lr: 3.0e-3, warmup-ratio: 0.02, lr-schedule: cosine, min-lr-ratio: 0.1, max-length: 128, log-every: 10 }
         sft: { data: world:sft, epochs: 6, batch-size: 16, lr: 1.0e-3, warmup-ratio: 0.03, max-length: 128, log-every: 10 }
-        """;
-
-    /// <summary>Options every DPO and PPO run shares, and the reward models' recipe.</summary>
-    const string Recipes = """
-        fixed:
-          dpo: { max-length: 128, beta: 0.1, epochs: 3, batch-size: 8, grad-accum: 2, lr: 1.0e-4, warmup-ratio: 0.1, log-every: 5 }
-          ppo: { kl-coef: 0.05, lr: 3.0e-5, value-lr: 1.0e-4, rollout-batch-size: 32, num-minibatches: 2, max-new-tokens: 48, total-episodes: 512, save-every: 4 }
-          reward_model: { epochs: 2, batch-size: 8, lr: 1.0e-4, max-length: 128, log-every: 10 }
-        """;
-
-    static readonly string Full = "name: demo\n" + Common + """
-
         data:
           clean: { file: world:ultrafeedback, binarize: mean-aspects }
           noisy: world:hh
@@ -42,16 +31,24 @@ public static class DemoGrid
         prompts:
           mixed: world:mixed
           reasoning: world:reasoning
-        """ + "\n" + Recipes + """
-
+        fixed:
+          dpo: { max-length: 128, beta: 0.1, epochs: 3, batch-size: 8, grad-accum: 2, lr: 1.0e-4, warmup-ratio: 0.1, log-every: 5 }
+          ppo: { kl-coef: 0.05, lr: 3.0e-5, value-lr: 1.0e-4, rollout-batch-size: 32, num-minibatches: 2, max-new-tokens: 48, total-episodes: 512, save-every: 4 }
+          reward_model: { epochs: 2, batch-size: 8, lr: 1.0e-4, max-length: 128, log-every: 10 }
         evaluation: { suite: world }
+        rm_evaluation: { suite: world, world-pairs: 2 }
         seeds: [1, 2]
         exclude:
           - { reward_model: rm-base, prompts: reasoning }
-        """ + "\n";
+        """;
 
-    static readonly string Quick = "name: demo-quick\n" + Common.Replace("epochs: 4,", "epochs: 2,").Replace("epochs: 6,", "epochs: 3,") + """
-
+    /// <summary>The same questions at the smallest size that still learns something: one seed, one reward model,
+    /// one prompt set, shorter training, 10 evaluation items a category.</summary>
+    const string Quick = """
+        name: demo-quick
+        world: { seed: 1, scale: small }
+        pretrain: { preset: world-small, data: world:pretrain, epochs: 2, batch-size: 16, lr: 3.0e-3, warmup-ratio: 0.02, lr-schedule: cosine, min-lr-ratio: 0.1, max-length: 128, log-every: 10 }
+        sft: { data: world:sft, epochs: 3, batch-size: 16, lr: 1.0e-3, warmup-ratio: 0.03, max-length: 128, log-every: 10 }
         data:
           clean: { file: world:ultrafeedback, binarize: mean-aspects }
           noisy: world:hh
@@ -63,9 +60,12 @@ public static class DemoGrid
           rm-small: {}
         prompts:
           mixed: world:mixed
-        """ + "\n" + Recipes.Replace("total-episodes: 512", "total-episodes: 128") + """
-
+        fixed:
+          dpo: { max-length: 128, beta: 0.1, epochs: 2, batch-size: 8, grad-accum: 2, lr: 1.0e-4, warmup-ratio: 0.1, log-every: 5 }
+          ppo: { kl-coef: 0.05, lr: 3.0e-5, value-lr: 1.0e-4, rollout-batch-size: 32, num-minibatches: 2, max-new-tokens: 32, total-episodes: 96, save-every: 1 }
+          reward_model: { epochs: 1, batch-size: 8, lr: 1.0e-4, max-length: 128, log-every: 10 }
         evaluation: { suite: world, limit: 10 }
+        rm_evaluation: { suite: world, world-pairs: 1 }
         seeds: [1]
-        """ + "\n";
+        """;
 }
