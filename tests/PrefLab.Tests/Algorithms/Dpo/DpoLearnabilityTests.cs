@@ -2,12 +2,13 @@ using PrefLab.Algorithms.Dpo;
 using PrefLab.Tests.Fixtures;
 using PrefLab.Training;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace PrefLab.Tests.Algorithms.Dpo;
 
 /// <summary>DPO on the small Preference World, from the shared fixture's SFT model (never retrained here).</summary>
 [Collection("WorldModels")]
-public class DpoLearnabilityTests(WorldModelsFixture world)
+public class DpoLearnabilityTests(WorldModelsFixture world, ITestOutputHelper output)
 {
     /// <summary>
     /// The World recipe: gentle and long (10 epochs at lr 1e-5, effective batch 16). world-small needs larger steps than
@@ -58,6 +59,7 @@ public class DpoLearnabilityTests(WorldModelsFixture world)
         var dpo = world.GoldScores(options.Output, GoldItemsPerCategory);
         string table = string.Join("; ", sft.Keys.Select(c => $"{c} {sft[c]:F3} -> {dpo[c]:F3}")) +
             $"; mean {sft.Values.Average():F4} -> {dpo.Values.Average():F4}";
+        output.WriteLine($"held-out accuracy {accuracy:F3}, margin {result.FinalMetrics["eval/rewards/margins"]:F3}, {result.Steps} steps; gold {table}");
         Assert.True(dpo.Values.Average() > sft.Values.Average() + 0.002, table);
     }
 }

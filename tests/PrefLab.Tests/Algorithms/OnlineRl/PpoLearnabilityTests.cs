@@ -2,12 +2,13 @@ using PrefLab.Algorithms.OnlineRl;
 using PrefLab.Algorithms.Ppo;
 using PrefLab.Tests.Fixtures;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace PrefLab.Tests.Algorithms.OnlineRl;
 
 /// <summary>PPO on the small Preference World, from the shared fixture's SFT model (never retrained here).</summary>
 [Collection("WorldModels")]
-public class PpoLearnabilityTests(WorldModelsFixture world)
+public class PpoLearnabilityTests(WorldModelsFixture world, ITestOutputHelper output)
 {
     /// <summary>
     /// The World recipe: the World's gold judge as the reward, the mixed prompt pool, 20 updates of 32 prompts (640
@@ -47,6 +48,7 @@ public class PpoLearnabilityTests(WorldModelsFixture world)
         var ppo = world.GoldScores(options.Output, GoldItemsPerCategory, temperature: temperature, samplesPerItem: SamplesPerItem, seed: EvalSeed);
         string table = string.Join("; ", sft.Keys.Select(c => $"{c} {sft[c]:F3} -> {ppo[c]:F3}")) +
             $"; mean {sft.Values.Average():F4} -> {ppo.Values.Average():F4}";
+        output.WriteLine($"gold of sampled answers: {table}");
         Assert.True(ppo.Values.Average() > sft.Values.Average() + 0.003, table);
     }
 }
