@@ -70,9 +70,14 @@ public sealed class WorldModelsFixture : IDisposable
     /// <summary>
     /// Mean gold score per category of a model's greedy responses to the World's held-out evaluation prompts
     /// (generative items; at most <paramref name="perCategory"/> per category, the same items for every model).
+    /// With <paramref name="temperature"/> &gt; 0 the responses are sampled instead, <paramref name="samplesPerItem"/>
+    /// per item (generation seed <paramref name="seed"/>): the policy online RL trains, which samples at its temperature.
     /// </summary>
-    public Dictionary<string, double> GoldScores(string modelDir, int perCategory = 20, int maxNewTokens = 48)
+    public Dictionary<string, double> GoldScores(string modelDir, int perCategory = 20, int maxNewTokens = 48,
+        double temperature = 0, int samplesPerItem = 1, long seed = 0)
     {
+        var options = temperature == 0 ? GenerationOptions.Greedy(maxNewTokens)
+            : new GenerationOptions { Temperature = temperature, MaxNewTokens = maxNewTokens, Seed = seed };
         var tokenizer = TokenizerLoader.Load(modelDir);
         var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, null));
         using var model = CausalLM.Load(modelDir);
@@ -80,9 +85,10 @@ public sealed class WorldModelsFixture : IDisposable
         var scores = new Dictionary<string, double>();
         foreach (string category in WorldCategories.All)
         {
-            var items = World.EvalItems(category).Where(i => !i.IsMultipleChoice).Take(perCategory).ToList();
+            var items = World.EvalItems(category).Where(i => !i.IsMultipleChoice).Take(perCategory)
+                .SelectMany(i => Enumerable.Repeat(i, samplesPerItem)).ToList();
             var prompts = items.Select(i => (IReadOnlyList<Message>)new[] { Message.User(i.Task.Prompt) }).ToList();
-            var result = generator.Generate(chat, prompts, GenerationOptions.Greedy(maxNewTokens));
+            var result = generator.Generate(chat, prompts, options);
             scores[category] = items.Select((item, k) => World.Judge.Score(item.Task.Prompt, result.Sequences[k].Text ?? "").Overall).Average();
         }
         return scores;
