@@ -123,7 +123,7 @@ public class CommandLabExecutorTests
         foreach (string kind in new[] { "world", "pretrain", "sft", "reward_model", "rm_evaluation", "policy", "best_of_n", "evaluation" })
             Assert.Contains($"  {kind} ", full.Out);
         Assert.Contains("prompts reasoning", full.Out);
-        Assert.Contains("rm rm-base", full.Out);
+        Assert.Contains("rm gold", full.Out);
     }
 
     sealed class CancelOnLine(string marker, int count, CancellationTokenSource cancel) : TextWriter
