@@ -19,7 +19,7 @@ internal sealed class RmReadOptions
         HelpName = "STRATEGY",
     };
 
-    public readonly Option<string?> Score = new("--binarize-score")
+    public readonly Option<string?> Score = new("--score")
     {
         Description = "The score best-random, best-worst and all-pairs rank by (ultrafeedback mean-aspects|overall; nectar rank; helpsteer helpfulness|correctness|coherence|complexity|verbosity|mean).",
         HelpName = "NAME",
@@ -43,10 +43,10 @@ internal sealed class RmReadOptions
         return new ReadOptions { Format = parse.GetValue(Format), SkipBadRows = parse.GetValue(SkipBadRows), Binarize = binarize };
     }
 
-    /// <summary>--binarize and --binarize-score mean something only for multi-response formats: refused otherwise.</summary>
+    /// <summary>--binarize and --score mean something only for multi-response formats: refused otherwise.</summary>
     public void CheckBinarizationApplies(ParseResult parse, IEnumerable<string> files, ReadOptions read)
     {
-        string option = parse.GetValue(Binarize) is not null ? "binarize" : parse.GetValue(Score) is not null ? "binarize-score" : "";
+        string option = parse.GetValue(Binarize) is not null ? "binarize" : parse.GetValue(Score) is not null ? "score" : "";
         if (option.Length == 0) return;
         var datasets = files.Select(f => Dataset.Open(f, read)).ToList();
         if (datasets.Any(d => d.Format.IsMultiResponse)) return;
