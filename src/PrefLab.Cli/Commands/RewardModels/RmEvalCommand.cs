@@ -11,7 +11,7 @@ public static class RmEvalCommand
 {
     public static Command Create()
     {
-        var read = new RmReadOptions();
+        var read = new ReadOptionSet();
         var models = new Option<string[]>("--model") { Description = "A reward model folder; repeat for several (each is compared with the first).", Required = true, HelpName = "DIR" };
         var data = new Option<string[]>("--data") { Description = "Preference pairs to evaluate on (any pair format); repeat for several files. Results per category, source and subset the rows carry.", HelpName = "FILE" };
         var world = new Option<string?>("--world") { Description = "A Preference World folder: also measure agreement with the gold judge on held-out pairs (the World's eval prompts, fresh responder answers), per category.", HelpName = "DIR" };

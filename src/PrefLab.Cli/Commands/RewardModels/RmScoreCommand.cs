@@ -11,7 +11,7 @@ public static class RmScoreCommand
 {
     public static Command Create()
     {
-        var read = new RmReadOptions();
+        var read = new ReadOptionSet();
         var model = new Option<string>("--model") { Description = "Reward model folder.", Required = true, HelpName = "DIR" };
         var data = new Option<string>("--data") { Description = "JSONL/Parquet of {\"prompt\", \"response\"} rows (prompt as text or messages), of {\"messages\"} conversations ending with the response, or any preference format (both sides scored).", Required = true, HelpName = "FILE" };
         var output = new Option<string?>("--output") { Description = "Write the scored JSONL here, atomically (default: standard output). Rows keep their fields and ids; \"reward\" is added (pairs: chosen_reward, rejected_reward).", HelpName = "FILE" };

@@ -20,7 +20,7 @@ public static class RmTrainCommand
     public static Command Create()
     {
         var shared = new TrainerOptionSet(Defaults);
-        var read = new RmReadOptions();
+        var read = new ReadOptionSet();
         var model = new Option<string>("--model") { Description = "Causal LM folder to start from (usually the SFT model: a new score head is drawn), or a reward model folder to continue training.", Required = true, HelpName = "DIR" };
         var data = new Option<string>("--data") { Description = "Preference pairs in any supported format: JSONL (optionally .gz) or Parquet.", Required = true, HelpName = "FILE" };
         var chatFormat = new Option<string?>("--chat-format") { Description = "tulu, chatml, llama3, llama2 or qwen3 (default: recognised from the model's tokenizer_config.json).", HelpName = "NAME" };
