@@ -2,7 +2,6 @@ using System.CommandLine;
 using PrefLab.Cli.Lab;
 using PrefLab.Lab.Report;
 using PrefLab.Runtime;
-using PrefLab.Runtime.Console;
 
 namespace PrefLab.Cli.Commands;
 
@@ -78,12 +77,7 @@ public static class LabCommand
                 Baselines = baselines,
                 Plots = !parse.GetValue(noPlots),
             };
-            string folder = parse.GetValue(dir)!;
-            var result = LabReport.Write(folder, options);
-            output.WriteLine($"Report: {result.ReportPath} ({result.Runs} runs, {result.Plots.Count} plots)");
-            output.WriteLine();
-            bool interactive = ProgressReporter.IsInteractive && ReferenceEquals(output, Console.Out);
-            output.Write(interactive ? HeadlineTable.ToTerminal(result.Headline) : HeadlineTable.ToMarkdown(result.Headline));
+            LabSession.WriteReport(parse.GetValue(dir)!, output, options);
             return CliApp.ExitOk;
         });
         return command;

@@ -91,7 +91,7 @@ public sealed class CommandLabExecutor : ILabExecutor
             World = suite == "world" ? work.WorldFolder ?? throw new UserError($"{work.Node}: the world suite needs a World") : null,
             WorldPairsPerPrompt = (int)(settings.GetLong("world-pairs") ?? WorldHeldOutPairs.DefaultPairsPerPrompt),
             WorldSeed = work.Seed,
-            Scoring = new RewardModelOptions { BatchSize = (int)(settings.GetLong("batch-size") ?? 16) },
+            Scoring = settings.GetLong("batch-size") is long batch ? new RewardModelOptions { BatchSize = (int)batch } : new RewardModelOptions(),
         });
         AtomicFile.WriteAllText(Path.Combine(work.OutputFolder, "rm_eval.json"),
             report.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -156,7 +156,7 @@ public sealed class CommandLabExecutor : ILabExecutor
     {
         var s = work.Settings;
         string suite = s.GetString("suite") ?? "world";
-        return new EvaluationOptions
+        var options = new EvaluationOptions
         {
             Models = [work.Input(InputRoles.Model)],
             Labels = [work.Node.Label],
@@ -164,11 +164,11 @@ public sealed class CommandLabExecutor : ILabExecutor
             World = work.WorldFolder,
             Limit = s.GetLong("limit") is long limit ? (int)limit : null,
             MaxNewTokens = s.GetLong("max-new-tokens") is long tokens ? (int)tokens : null,
-            BatchSize = (int)(s.GetLong("batch-size") ?? 16),
             Seed = work.Seed,
             CacheDirectory = cache ? Path.Combine(work.OutputFolder, "cache") : null,
             ShowProgress = false,
         };
+        return s.GetLong("batch-size") is long batch ? options with { BatchSize = (int)batch } : options;
     }
 
     static IReadOnlyList<ItemScore> EvaluateAndWrite(NodeWork work, EvaluationOptions options)

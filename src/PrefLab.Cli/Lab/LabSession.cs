@@ -50,13 +50,14 @@ public static class LabSession
             $"Grid {plan.Grid.Name}: {plan.Runs.Count} runs, {plan.Nodes.Count} nodes: {summary.Executed} run ({summary.Resumed} resumed), {summary.Reused} reused, " +
             $"{summary.Failed.Count} failed, {summary.Blocked} not run; {summary.Elapsed.TotalMinutes:F1} min"));
         foreach (var failed in summary.Failed) output.WriteLine($"  failed: {failed.Kind} {failed.Id} ({failed.Label}): {failed.Error}");
-        if (report) WriteReport(labDir, output, plan.Grid.Name);
+        if (report) WriteReport(labDir, output, new LabReportOptions { Grid = plan.Grid.Name });
         return summary.Complete ? CliApp.ExitOk : CliApp.ExitUserError;
     }
 
-    public static void WriteReport(string labDir, TextWriter output, string? grid = null)
+    /// <summary>Writes report.md and the plots, then prints where and the headline table (for `lab report` too).</summary>
+    public static void WriteReport(string labDir, TextWriter output, LabReportOptions options)
     {
-        var result = LabReport.Write(labDir, new LabReportOptions { Grid = grid });
+        var result = LabReport.Write(labDir, options);
         output.WriteLine($"Report: {result.ReportPath} ({result.Runs} runs, {result.Plots.Count} plots)");
         output.WriteLine();
         bool interactive = ProgressReporter.IsInteractive && ReferenceEquals(output, Console.Out);
