@@ -32,6 +32,8 @@ public static class BenchmarkRunner
         new MatmulBenchmark(),
         new ModelTrainingBenchmark("world-base"),
         new ModelTrainingBenchmark("llama-30m"),
+        new SftBenchmark("world-base", steps: 30),
+        new SftBenchmark("llama-30m", steps: 12),
         new DecodeBenchmark("world-base"),
         new DpoBenchmark(),
         new PpoStepBenchmark("world-base"),

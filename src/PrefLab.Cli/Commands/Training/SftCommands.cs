@@ -28,12 +28,15 @@ public static class SftCommands
         var command = new Command(name, description) { model, data, format, skipBad };
         Option<string?>? chatFormat = null;
         Option<TruncationPolicy>? truncation = null;
+        Option<bool>? pack = null;
         if (mode == LanguageModelingMode.Sft)
         {
             chatFormat = new Option<string?>("--chat-format") { Description = "tulu, chatml, llama3, llama2 or qwen3 (default: recognised from the model's tokenizer_config.json).", HelpName = "NAME" };
             truncation = new Option<TruncationPolicy>("--truncation") { Description = "Over-long examples: truncate their tail or drop them (counted either way).", DefaultValueFactory = _ => TruncationPolicy.Truncate, HelpName = "truncate|drop" };
+            pack = new Option<bool>("--pack") { Description = "Pack several examples into each row of --max-length tokens (best-fit decreasing); examples never attend to each other and positions restart per example. --batch-size then counts rows." };
             command.Options.Add(chatFormat);
             command.Options.Add(truncation);
+            command.Options.Add(pack);
         }
         shared.AddTo(command);
         command.SetAction(parse =>
@@ -49,6 +52,7 @@ public static class SftCommands
                 MaxLength = parse.GetValue(shared.MaxLength),
                 Truncation = truncation is null ? TruncationPolicy.Truncate : parse.GetValue(truncation),
                 ChatFormat = chatFormat is null ? null : parse.GetValue(chatFormat),
+                Pack = pack is not null && parse.GetValue(pack),
                 Format = parse.GetValue(format),
                 SkipBadRows = parse.GetValue(skipBad),
                 RecordedOptions = ResolvedOptions.Of(parse),

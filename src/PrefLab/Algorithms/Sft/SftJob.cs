@@ -25,6 +25,9 @@ public sealed record SftJobOptions
     public int MaxLength { get; init; } = 512;
     /// <summary>SFT only: cut the tail of over-long examples (default) or drop them.</summary>
     public TruncationPolicy Truncation { get; init; } = TruncationPolicy.Truncate;
+    /// <summary>SFT only: pack several examples into each row of <see cref="MaxLength"/> tokens, kept from attending
+    /// to each other (segment ids); the batch size then counts rows.</summary>
+    public bool Pack { get; init; }
     public string? ChatFormat { get; init; }
     /// <summary>Data format name (null: detect).</summary>
     public string? Format { get; init; }
@@ -102,13 +105,27 @@ public static class SftJob
         var sequences = new List<TokenizedSequence>();
         foreach (var example in examples)
             if (chat.Sft(example, options.MaxLength, options.Truncation, collation) is { } sequence) sequences.Add(sequence);
-        report[split] = new JsonObject
+        var entry = new JsonObject
         {
             ["file"] = Path.GetFullPath(path),
             ["read"] = examples.Report.ToJson(),
             ["tokenization"] = collation.ToJson(),
             ["chat_format"] = chat.Format.Name,
         };
+        if (options.Pack)
+        {
+            sequences = SequencePacker.Pack(sequences, options.MaxLength, out var packing);
+            entry["packing"] = new JsonObject
+            {
+                ["examples"] = packing.Examples,
+                ["rows"] = packing.Rows,
+                ["row_length"] = packing.RowLength,
+                ["tokens"] = packing.Tokens,
+                ["examples_per_row"] = Math.Round(packing.ExamplesPerRow, 3),
+                ["fill"] = Math.Round(packing.Fill, 4),
+            };
+        }
+        report[split] = entry;
         return sequences;
     }
 }

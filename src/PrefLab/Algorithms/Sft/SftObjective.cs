@@ -9,7 +9,8 @@ namespace PrefLab.Algorithms.Sft;
 /// <summary>
 /// Pretraining and SFT as an <see cref="ITrainingObjective"/>: next-token loss on the sequences' loss-mask
 /// tokens (every token of a pretraining block; assistant tokens in SFT), normalised by the target tokens of
-/// the whole optimizer step. Metrics: <c>mean_token_accuracy</c>; held-out <c>eval/loss</c> and
+/// the whole optimizer step. Packed rows (<see cref="SequencePacker"/>) go in with their segment ids, so each
+/// example's loss is what it would be alone. Metrics: <c>mean_token_accuracy</c>; held-out <c>eval/loss</c> and
 /// <c>eval/mean_token_accuracy</c>.
 /// </summary>
 public sealed class SftObjective : ITrainingObjective
@@ -37,7 +38,7 @@ public sealed class SftObjective : ITrainingObjective
     public MicroBatchResult Compute(IReadOnlyList<int> examples)
     {
         var batch = Collator.Pad(examples.Select(i => train[i]).ToList(), padId);
-        var logits = model.forward(batch.InputIds, batch.AttentionMask);           // [B, T, V]
+        var logits = model.forward(batch.InputIds, batch.ModelMask);               // [B, T, V]
         var (nll, correct, count) = LanguageModelingLoss.Sum(logits, batch.InputIds, batch.LossMask);
         double targets = count.item<long>();
         return new MicroBatchResult(nll,
@@ -53,7 +54,7 @@ public sealed class SftObjective : ITrainingObjective
         {
             using var scope = NewDisposeScope();
             var batch = Collator.Pad(eval.Skip(start).Take(evalBatchSize).ToList(), padId);
-            var logits = model.forward(batch.InputIds, batch.AttentionMask);
+            var logits = model.forward(batch.InputIds, batch.ModelMask);
             var (sum, right, count) = LanguageModelingLoss.Sum(logits, batch.InputIds, batch.LossMask);
             nll += sum.to_type(ScalarType.Float64).item<double>();
             correct += right.item<long>();

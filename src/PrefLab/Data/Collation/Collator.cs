@@ -9,15 +9,22 @@ public enum PaddingSide { Right, Left }
 /// <param name="InputIds">int64 [batch, seq].</param>
 /// <param name="AttentionMask">int64 [batch, seq], 1 on real tokens.</param>
 /// <param name="LossMask">float32 [batch, seq], 1 on completion tokens (targets).</param>
-public sealed record TokenBatch(Tensor InputIds, Tensor AttentionMask, Tensor LossMask) : IDisposable
+/// <param name="SegmentIds">int64 [batch, seq] for packed rows: the example each token belongs to (1..k), 0 on
+/// padding; null when no row is packed.</param>
+public sealed record TokenBatch(Tensor InputIds, Tensor AttentionMask, Tensor LossMask, Tensor? SegmentIds = null) : IDisposable
 {
     public long Tokens => (long)AttentionMask.sum().item<long>();
+
+    /// <summary>The mask to give the model: segment ids for packed rows (attention stays inside each example),
+    /// the 0/1 padding mask otherwise.</summary>
+    public Tensor ModelMask => SegmentIds ?? AttentionMask;
 
     public void Dispose()
     {
         InputIds.Dispose();
         AttentionMask.Dispose();
         LossMask.Dispose();
+        SegmentIds?.Dispose();
     }
 }
 
@@ -32,6 +39,8 @@ public static class Collator
         var ids = new long[batch * length];
         var attention = new long[batch * length];
         var loss = new float[batch * length];
+        bool packed = sequences.Any(s => s.Segments is not null);
+        var segments = packed ? new long[batch * length] : null;
         Array.Fill(ids, padId);
         for (int b = 0; b < batch; b++)
         {
@@ -42,12 +51,14 @@ public static class Collator
                 ids[offset + t] = s.Ids[t];
                 attention[offset + t] = 1;
                 loss[offset + t] = s.LossMask[t] ? 1f : 0f;
+                if (segments is not null) segments[offset + t] = s.Segments?[t] ?? 1;
             }
         }
         return new TokenBatch(
             tensor(ids, new long[] { batch, length }),
             tensor(attention, new long[] { batch, length }),
-            tensor(loss, new long[] { batch, length }));
+            tensor(loss, new long[] { batch, length }),
+            segments is null ? null : tensor(segments, new long[] { batch, length }));
     }
 
     /// <summary>Chosen sequences then rejected ones in one batch [2 x pairs, seq] (one forward pass for both, as

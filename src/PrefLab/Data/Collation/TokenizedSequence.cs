@@ -3,12 +3,15 @@ namespace PrefLab.Data.Collation;
 /// <summary>
 /// One training sequence: token ids and which tokens are completion tokens the model learns to produce
 /// (<see cref="LossMask"/>[i] = token i is a target; the causal shift is applied by the loss math, so the
-/// first token is never a target).
+/// first token is never a target). A packed row (<see cref="SequencePacker"/>) also carries
+/// <see cref="Segments"/>: which example each token belongs to (1..k), so the model keeps them apart.
 /// </summary>
-public sealed record TokenizedSequence(int[] Ids, bool[] LossMask)
+public sealed record TokenizedSequence(int[] Ids, bool[] LossMask, int[]? Segments = null)
 {
     public int Length => Ids.Length;
     public int LossTokens => LossMask.Count(m => m);
+    /// <summary>How many examples the row holds: 1 unless packed.</summary>
+    public int Examples => Segments is null || Segments.Length == 0 ? 1 : Segments[^1];
 }
 
 /// <summary>A preference pair as two sequences sharing a prompt of <see cref="PromptLength"/> tokens.</summary>

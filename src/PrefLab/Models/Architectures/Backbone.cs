@@ -26,9 +26,10 @@ public abstract class Backbone : nn.Module
     /// <summary>
     /// input_ids [B, T] int64 -> hidden states [B, T, hidden].
     /// </summary>
-    /// <param name="attentionMask">[B, past+T], 1 for real tokens (left or right padding); null when all are real.</param>
-    /// <param name="positionIds">[B, T]; null derives them from the mask (cumsum - 1, clamped at 0) or counts from
-    /// the cache length.</param>
+    /// <param name="attentionMask">[B, past+T], 1 for real tokens (left or right padding); null when all are real.
+    /// Packed rows put segment ids 1..k there instead (0 still padding): tokens attend only within their segment.</param>
+    /// <param name="positionIds">[B, T]; null derives them from the mask (cumsum - 1, clamped at 0; restarting at
+    /// 0 in every segment of a packed row) or counts from the cache length.</param>
     /// <param name="cache">Appended to in place when given.</param>
     public abstract Tensor forward(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KvCache? cache);
 }
@@ -50,15 +51,24 @@ internal sealed record ForwardInputs(long Batch, long Length, long Past, Tensor 
         long low = inputIds.min().item<long>(), high = inputIds.max().item<long>();
         if (low < 0 || high >= vocabSize)
             throw new ArgumentOutOfRangeException(nameof(inputIds), $"token id {(low < 0 ? low : high)} is outside the vocabulary [0, {vocabSize})");
+        bool segmented = false;
         if (attentionMask is not null)
         {
             if (attentionMask.dim() != 2 || attentionMask.shape[0] != batch || attentionMask.shape[1] != past + length)
                 throw new ArgumentException($"attention_mask must be [batch {batch}, past+seq {past + length}], not [{string.Join(", ", attentionMask.shape)}]");
-            if (attentionMask.all().item<bool>()) attentionMask = null; // no padding: the cheaper paths apply
+            if (attentionMask.dtype != ScalarType.Bool)
+            {
+                long lowest = attentionMask.min().to(ScalarType.Int64).item<long>();
+                if (lowest < 0) throw new ArgumentException($"attention_mask holds {lowest}; it must be 0 (padding), 1 (real) or a segment id 1..k (packed)");
+                segmented = attentionMask.max().to(ScalarType.Int64).item<long>() > 1;
+            }
+            if (!segmented && attentionMask.all().item<bool>()) attentionMask = null; // no padding: the cheaper paths apply
         }
         if (positionIds is null)
         {
-            positionIds = attentionMask is null
+            positionIds = segmented
+                ? AttentionMask.SegmentPositions(attentionMask!, past, length)
+                : attentionMask is null
                 ? arange(past, past + length, dtype: ScalarType.Int64).unsqueeze(0)   // [1, T], broadcast over rows
                 : (attentionMask.to(ScalarType.Int64).cumsum(-1) - 1).clamp_min(0).narrow(1, past, length);
         }
@@ -66,7 +76,7 @@ internal sealed record ForwardInputs(long Batch, long Length, long Past, Tensor 
         {
             throw new ArgumentException($"position_ids must be [batch, seq], not [{string.Join(", ", positionIds.shape)}]");
         }
-        var mask = AttentionMask.Build(attentionMask, past, length, window, out bool causal);
+        var mask = AttentionMask.Build(attentionMask, past, length, window, out bool causal, segmented);
         return new ForwardInputs(batch, length, past, positionIds, mask, causal);
     }
 }
