@@ -10,8 +10,6 @@ public sealed record TokenizedSequence(int[] Ids, bool[] LossMask, int[]? Segmen
 {
     public int Length => Ids.Length;
     public int LossTokens => LossMask.Count(m => m);
-    /// <summary>How many examples the row holds: 1 unless packed.</summary>
-    public int Examples => Segments is null || Segments.Length == 0 ? 1 : Segments[^1];
 }
 
 /// <summary>A preference pair as two sequences sharing a prompt of <see cref="PromptLength"/> tokens.</summary>
