@@ -10,8 +10,9 @@ namespace PrefLab.Bench;
 
 /// <summary>
 /// The <c>sft</c> trainer end to end (forward, backward, clipping, AdamW) on the small Preference World's SFT
-/// conversations, padded (length-bucketed batches of <see cref="PaddedBatch"/> examples) and packed (rows of
-/// <see cref="RowLength"/> tokens, batch <see cref="PackedBatch"/>, about the same tokens per step): tokens/s of
+/// conversations, padded (batches of <see cref="PaddedBatch"/> examples, length-bucketed as the trainer does by
+/// default, and in random order as TRL does) and packed (rows of <see cref="RowLength"/> tokens, batch
+/// <see cref="PackedBatch"/>, about the same tokens per step): tokens/s of
 /// real (non-pad) tokens, the median over steps after a warm-up, and MFU. Model FLOPs per real token are
 /// 6 N + 12 L d_attn T with N the matrix parameters (output projection included) and T = sum(n^2)/sum(n) over the
 /// examples' lengths n — the attention an example needs alone, so padding or masked-out packed keys count as waste.
@@ -29,7 +30,7 @@ public sealed class SftBenchmark : IBenchmark
     }
 
     public string Name => $"sft-{preset}";
-    public string Description => $"`sft` of {preset} on World conversations: real tokens/s and MFU, padded (batch {PaddedBatch}) vs packed (rows of {RowLength}, batch {PackedBatch})";
+    public string Description => $"`sft` of {preset} on World conversations: real tokens/s and MFU, padded (batch {PaddedBatch}, bucketed or not) vs packed (rows of {RowLength}, batch {PackedBatch})";
 
     public JsonObject Run(BenchContext context)
     {
@@ -52,14 +53,14 @@ public sealed class SftBenchmark : IBenchmark
 
             var result = new JsonObject { ["preset"] = preset, ["steps"] = steps, ["row_length"] = RowLength };
             double? attentionLength = null;
-            foreach (bool pack in new[] { false, true })
+            foreach (var (label, pack, bucket) in new[] { ("padded", false, true), ("padded_unbucketed", false, false), ("packed", true, true) })
             {
-                string output = Path.Combine(root, pack ? "packed" : "padded");
+                string output = Path.Combine(root, label);
                 SftJob.Run(new SftJobOptions
                 {
                     Mode = LanguageModelingMode.Sft, Model = start, Data = Path.Combine(world, "sft.jsonl"), Output = output,
                     MaxLength = RowLength, Pack = pack,
-                    Training = new TrainingOptions { MaxSteps = steps, BatchSize = pack ? PackedBatch : PaddedBatch, Lr = 2e-5, Seed = 1 },
+                    Training = new TrainingOptions { MaxSteps = steps, BatchSize = pack ? PackedBatch : PaddedBatch, Lr = 2e-5, Seed = 1, BucketByLength = bucket },
                 });
                 attentionLength ??= AttentionLength(Path.Combine(world, "sft.jsonl"), tokenizer);
                 double flopsPerToken = 6.0 * matmulParameters + 12.0 * config.NumLayers * config.NumHeads * config.HeadDim * attentionLength.Value;
@@ -78,8 +79,8 @@ public sealed class SftBenchmark : IBenchmark
                     ["model_flops_per_token"] = flopsPerToken,
                 };
                 if (pack) entry["packing"] = train["packing"]!.DeepClone();
-                result[pack ? "packed" : "padded"] = entry;
-                Console.WriteLine($"  {preset} {(pack ? "packed" : "padded")}: {median:F0} tokens/s median ({best:F0} best), " +
+                result[label] = entry;
+                Console.WriteLine($"  {preset} {label}: {median:F0} tokens/s median ({best:F0} best), " +
                     $"MFU {context.Mfu(flopsPerToken * median):P1} median of {context.Fp32PeakGflops:F0} GFLOP/s" +
                     (pack ? $"; {train["packing"]!["examples_per_row"]} examples per row, fill {train["packing"]!["fill"]}" : ""));
             }
