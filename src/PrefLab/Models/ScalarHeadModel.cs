@@ -105,14 +105,15 @@ public sealed class ScalarHeadModel : PretrainedModel
         return score.forward(picked).squeeze(-1).MoveToOuterDisposeScope();           // [B]
     }
 
-    /// <summary>Index of the last position whose mask is 1 in each row of <paramref name="attentionMask"/> [B, T]
-    /// (0 for a row with no real token): right padding gives (real tokens - 1), left padding T - 1.</summary>
+    /// <summary>Index of the last position whose mask is non-zero in each row of <paramref name="attentionMask"/> [B, T]
+    /// (0 for a row with no real token): right padding gives (real tokens - 1), left padding T - 1. (A packed row's
+    /// segment ids count as real tokens: the row's last token, not one per example.)</summary>
     public static Tensor LastTokenIndex(Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
         long length = attentionMask.shape[1];
         var positions = arange(length, dtype: ScalarType.Int64).unsqueeze(0);         // [1, T]
-        var marked = attentionMask.to(ScalarType.Int64) * (positions + 1);           // 0 at padding, position+1 at real tokens
+        var marked = attentionMask.ne(0).to(ScalarType.Int64) * (positions + 1);     // 0 at padding, position+1 at real tokens
         return (marked.amax(new long[] { 1 }) - 1).clamp_min(0).MoveToOuterDisposeScope();
     }
 

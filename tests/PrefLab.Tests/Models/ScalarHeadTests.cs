@@ -14,6 +14,13 @@ public class ScalarHeadTests
         using var mask = tensor(new long[,] { { 1, 1, 1, 0, 0 }, { 0, 0, 1, 1, 1 }, { 1, 0, 0, 0, 0 }, { 1, 1, 1, 1, 1 } });
         using var index = ScalarHeadModel.LastTokenIndex(mask);
         Assert.Equal(new long[] { 2, 4, 0, 4 }, index.data<long>().ToArray());
+        // Segment ids (a packed row) and bool masks mark real tokens the same way.
+        using var segments = tensor(new long[,] { { 1, 1, 2, 2, 0 } });
+        using var segmentIndex = ScalarHeadModel.LastTokenIndex(segments);
+        Assert.Equal(new long[] { 3 }, segmentIndex.data<long>().ToArray());
+        using var flags = tensor(new bool[] { true, true, false }).unsqueeze(0);
+        using var flagIndex = ScalarHeadModel.LastTokenIndex(flags);
+        Assert.Equal(new long[] { 1 }, flagIndex.data<long>().ToArray());
     }
 
     [Fact]
