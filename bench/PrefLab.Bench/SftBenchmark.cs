@@ -98,8 +98,8 @@ public sealed class SftBenchmark : IBenchmark
     /// <summary>sum(n^2)/sum(n) over the chat-rendered examples' token counts.</summary>
     static double AttentionLength(string data, string tokenizerFolder)
     {
-        var chat = new PrefLab.Data.Collation.ChatTokenizer(PrefLab.Text.TokenizerLoader.Load(tokenizerFolder),
-            PrefLab.Text.Chat.ChatFormats.Resolve(PrefLab.Text.TokenizerLoader.Load(tokenizerFolder), null));
+        var tokenizer = PrefLab.Text.TokenizerLoader.Load(tokenizerFolder);
+        var chat = new PrefLab.Data.Collation.ChatTokenizer(tokenizer, PrefLab.Text.Chat.ChatFormats.Resolve(tokenizer, null));
         var report = new PrefLab.Data.Collation.CollationReport();
         double sum = 0, squares = 0;
         foreach (var example in PrefLab.Data.DatasetReader.ReadSft(data, new PrefLab.Data.ReadOptions()))
