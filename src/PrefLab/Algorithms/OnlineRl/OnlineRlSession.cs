@@ -63,8 +63,9 @@ public sealed class OnlineRlSession : IDisposable
         {
             IRewardScorer reward = options.Reward == RewardSource.Gold
                 ? gold!
-                : RewardModelScorer.Load(options.RewardModel!, options.Policy, chat.Format, options.ForwardBatchSize);
+                : RewardModelScorer.Load(options.RewardModel!, options.Policy, chat.Format, options.ForwardBatchSize, options.NormalizeReward);
             if (!ReferenceEquals(reward, gold)) disposables.Add(reward);
+            if (reward is RewardModelScorer scorer) options.Console?.WriteLine($"reward: {scorer.NormalizationNote()}");
             var policy = CausalLM.Load(options.Policy);
             disposables.Add(policy);
             var reference = CausalLM.Load(options.Policy);

@@ -26,11 +26,25 @@ public static class PpoJob
     /// <summary>
     /// The value model: the reward model's weights (the paper's choice) when it reads the policy's tokens; otherwise
     /// (gold reward, or a reward model with another tokenizer) the policy's backbone with a new scalar head.
+    /// When the reward is normalised, (r - mean) / std, the copied score head is divided by std, so the value
+    /// model's initial outputs have the spread of the rewards it will be trained to predict. The mean cannot be
+    /// taken out as well: Hugging Face score heads have no bias, and folding it into the weights would change
+    /// what the backbone features mean; the first value updates absorb the offset of -mean / std.
     /// </summary>
     public static (ScalarHeadModel Model, JsonObject Origin) CreateValueModel(OnlineRlSession session, PpoJobOptions options)
     {
         if (session.RewardModelFolder is string rm && session.RewardSharesTokens)
-            return (ScalarHeadModel.Load(rm), new JsonObject { ["init"] = "reward_model", ["folder"] = rm });
+        {
+            var model = ScalarHeadModel.Load(rm);
+            var origin = new JsonObject { ["init"] = "reward_model", ["folder"] = rm };
+            if (session.Reward is RewardModelScorer { IsNormalized: true } scorer)
+            {
+                double std = scorer.Normalizer.Std;
+                using (TorchSharp.torch.no_grad()) model.ScoreWeight.div_(std);
+                origin["rescaled"] = $"score head divided by the reward normalisation's std ({std:G6}); its outputs are offset by -mean/std ({-scorer.Normalizer.Mean / std:G6}) from the normalised scale until trained";
+            }
+            return (model, origin);
+        }
         long seed = Seeding.Derive(options.Seed, "ppo/value-head");
         string why = session.RewardModelFolder is null
             ? "the reward is the gold judge, there is no reward model"

@@ -45,9 +45,9 @@ public sealed class ChatTokenizer
     /// </summary>
     public TokenizedPair? Pair(PreferencePair pair, int maxLength, TruncationPolicy policy, CollationReport report)
     {
-        var chosen = Format.Render(Tokenizer, Messages(pair.ChosenConversation));
-        var rejected = Format.Render(Tokenizer, Messages(pair.RejectedConversation));
-        bool[] chosenMask = chosen.FinalTurnMask(), rejectedMask = rejected.FinalTurnMask();
+        var chosen = EndAtFinalTurn(Format.Render(Tokenizer, Messages(pair.ChosenConversation)));
+        var rejected = EndAtFinalTurn(Format.Render(Tokenizer, Messages(pair.RejectedConversation)));
+        bool[] chosenMask = chosen.Mask, rejectedMask = rejected.Mask;
         int promptLength = Math.Min(FirstTrue(chosenMask), FirstTrue(rejectedMask));
         if (promptLength < 0 || !chosenMask.Any(m => m) || !rejectedMask.Any(m => m))
         {
@@ -84,11 +84,27 @@ public sealed class ChatTokenizer
         return new TokenizedPair(c, r, promptLength, pair.Margin);
     }
 
-    /// <summary>Reward-model scoring of prompt + response: the whole sequence, dropped (null) if it does not fit.</summary>
+    /// <summary>Reward-model scoring of prompt + response: the sequence up to the response's end-of-turn token,
+    /// dropped (null) if it does not fit.</summary>
     public TokenizedSequence? Scored(IReadOnlyList<Message> prompt, string response, int maxLength, CollationReport report)
     {
-        var rendered = Format.Render(Tokenizer, Messages(prompt.Append(Message.Assistant(response))));
-        return Fit(rendered.Ids, rendered.FinalTurnMask(), maxLength, TruncationPolicy.Drop, report);
+        var (ids, mask) = EndAtFinalTurn(Format.Render(Tokenizer, Messages(prompt.Append(Message.Assistant(response)))));
+        return Fit(ids, mask, maxLength, TruncationPolicy.Drop, report);
+    }
+
+    /// <summary>
+    /// The rendered ids up to and including the final assistant turn's last token (its EOS / end-of-turn), with
+    /// that turn's mask. Templates such as tulu, ChatML and Qwen3 write a newline after the final EOS; a reward
+    /// model reads its score at the last real token, so keeping that newline would train (and text-score) the
+    /// head at a position the policy's own ids never have: PPO/RLOO/GRPO score the policy's sequence, which
+    /// ends at the EOS it sampled. For DPO and SFT the dropped tail is outside the loss mask and after every
+    /// masked token, so their log-probs are unchanged.
+    /// </summary>
+    static (int[] Ids, bool[] Mask) EndAtFinalTurn(RenderedChat rendered)
+    {
+        var mask = rendered.FinalTurnMask();
+        int end = Array.LastIndexOf(mask, true) + 1;   // 0 when there is no assistant turn: Fit/Pair drop it
+        return end == 0 ? (rendered.Ids, mask) : (rendered.Ids[..end], mask[..end]);
     }
 
     static TokenizedSequence? Fit(int[] ids, bool[] mask, int maxLength, TruncationPolicy policy, CollationReport report)
