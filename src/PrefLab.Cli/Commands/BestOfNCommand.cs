@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PrefLab.Text.Chat;
 using System.Globalization;
 using System.Text;
 using PrefLab.Algorithms.BestOfN;
@@ -30,7 +31,7 @@ public static class BestOfNCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Sequences generated and scored together.", DefaultValueFactory = _ => 16, HelpName = "N" };
         var maxPrompts = new Option<int?>("--max-prompts") { Description = "Use only the first N prompts of the file.", HelpName = "N" };
         var format = new Option<string?>("--format") { Description = $"The prompts file's format (default: detected): {string.Join(", ", DataFormats.Names)}.", HelpName = "NAME" };
-        var chatFormat = new Option<string?>("--chat-format") { Description = "The policy's chat format (default: recognised from its tokenizer_config.json).", HelpName = "NAME" };
+        var chatFormat = new Option<string?>("--chat-format") { Description = ChatFormats.OptionHelp("The policy's"), HelpName = "NAME" };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object." };
         var command = new Command("bon", "Best-of-N: sample N responses per prompt, keep the reward model's top one; report best-of-k for several k from the same samples (on a World: the pick's gold score per category).")
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PrefLab.Text.Chat;
 using System.Globalization;
 using PrefLab.Evaluation.Harness;
 using PrefLab.Evaluation.Reporting;
@@ -34,7 +35,7 @@ public static class EvalCommand
         var limit = new Option<int?>("--limit") { Description = "At most N items of each category (the first ones): quick runs.", HelpName = "N" };
         var fewShot = new Option<int?>("--few-shot") { Description = "Few-shot examples in GSM8K and MMLU prompts (default 0 with chat prompts, 5 with --raw).", HelpName = "K" };
         var fewShotFile = new Option<string?>("--few-shot-file") { Description = "Draw few-shot examples from this file (same format) instead of the suite file.", HelpName = "FILE" };
-        var chatFormat = new Option<string?>("--chat-format") { Description = "Chat format instead of the one recognised from each model's tokenizer_config.json.", HelpName = "NAME" };
+        var chatFormat = new Option<string?>("--chat-format") { Description = ChatFormats.OptionHelp("Each model's"), HelpName = "NAME" };
         var raw = new Option<bool>("--raw") { Description = "Send prompts as plain text (base models) instead of chat messages." };
         var maxNewTokens = new Option<int?>("--max-new-tokens") { Description = "At most N new tokens a response (default per suite: world 64, GSM8K 256, XSTest 256, IFEval 512, AlpacaEval 512).", HelpName = "N" };
         var temperature = new Option<double>("--temperature") { Description = "0 = greedy decoding (default); above 0 samples.", DefaultValueFactory = _ => 0.0, HelpName = "T" };

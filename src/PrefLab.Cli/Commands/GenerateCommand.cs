@@ -46,7 +46,7 @@ public static class GenerateCommand
             HelpName = "STRING",
             AllowMultipleArgumentsPerToken = false,
         };
-        var chatFormat = new Option<string?>("--chat-format") { Description = $"Chat format instead of the one recognised from tokenizer_config.json ({ChatFormats.KnownNames}).", HelpName = "NAME" };
+        var chatFormat = new Option<string?>("--chat-format") { Description = ChatFormats.OptionHelp("The model's"), HelpName = "NAME" };
         var raw = new Option<bool>("--raw") { Description = "Tokenize each prompt as plain text (special tokens as the tokenizer adds them) instead of rendering it as a chat." };
         var logprobs = new Option<bool>("--logprobs") { Description = "Add each token's log-prob under log_softmax(logits / T) (T = 1 when greedy) to the rows." };
         var keepSpecial = new Option<bool>("--keep-special-tokens") { Description = "Keep special tokens (EOS, chat markers) in the response text." };

@@ -16,13 +16,13 @@ internal sealed class ReadOptionSet
 
     public readonly Option<string?> Binarize = new("--binarize")
     {
-        Description = "How multi-response formats (ultrafeedback, nectar, helpsteer) become pairs: mean-aspects (best vs a random other by the mean of aspect ratings: the paper's choice, the default for ultrafeedback), overall (same by overall_score), best-random, best-worst, all-pairs (by the format's default score: nectar rank, helpsteer helpfulness).",
+        Description = BinarizeOptions.StrategyHelp,
         HelpName = "STRATEGY",
     };
 
     public readonly Option<string?> Score = new("--score")
     {
-        Description = "The score best-random, best-worst and all-pairs rank by: ultrafeedback mean-aspects|overall; nectar rank; helpsteer helpfulness|correctness|coherence|complexity|verbosity|mean (of the first three).",
+        Description = BinarizeOptions.ScoreHelp,
         HelpName = "NAME",
     };
 

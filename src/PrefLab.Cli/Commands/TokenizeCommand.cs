@@ -18,7 +18,7 @@ public static class TokenizeCommand
         var chat = new Option<string?>("--chat") { Description = "JSON file with a list of {role, content} messages (or {\"messages\": [...]}) to render with the chat format.", HelpName = "MESSAGES.json" };
         var generationPrompt = new Option<bool>("--add-generation-prompt") { Description = "With --chat: end with the assistant's turn header." };
         var noSpecial = new Option<bool>("--no-special") { Description = "Add no special tokens (no BOS/EOS from the tokenizer; a chat template's own markers stay)." };
-        var chatFormat = new Option<string?>("--chat-format") { Description = $"Chat format to use instead of the one recognised from tokenizer_config.json ({ChatFormats.KnownNames}).", HelpName = "NAME" };
+        var chatFormat = new Option<string?>("--chat-format") { Description = ChatFormats.OptionHelp("The tokenizer's"), HelpName = "NAME" };
         var command = new Command("tokenize", "Tokenize a text, or render and tokenize a chat, with a model folder's tokenizer; prints JSON.")
         {
             model, text, chat, generationPrompt, noSpecial, chatFormat,

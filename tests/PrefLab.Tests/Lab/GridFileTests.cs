@@ -60,7 +60,7 @@ public class GridFileTests
         { "  ppo: {}", "  ppo: { type: dqn }", 10, "field 'algorithm.ppo.type': 'dqn' is not an algorithm type" },
         { "  bon4: { type: best-of-n, n: 4 }", "  bon4: { type: best-of-n }", 11, "field 'algorithm.bon4.n': missing" },
         { "  bon4: { type: best-of-n, n: 4 }", "  bon4: { type: best-of-n, n: 0 }", 11, "field 'algorithm.bon4.n': expected a whole number ≥ 1" },
-        { "binarize: mean-aspects", "binarize: median", 7, "field 'data.good.binarize': 'median' is not one of mean-aspects, overall, best-worst, all-pairs" },
+        { "binarize: mean-aspects", "binarize: median", 7, "field 'data.good.binarize': 'median' is not one of mean-aspects, overall, best-random, best-worst, all-pairs" },
         { "  noisy: world:noisy", "  noisy: missing.jsonl", 6, "field 'data.noisy': file not found: missing.jsonl" },
         { "  lr: 1.0e-6", "  lr: 1.0e-6\n  seed: 3", 22, "field 'fixed.seed': 'seed' is set by the lab" },
         { "  ppo: { kl-coef: 0.05 }", "  dqn: { kl-coef: 0.05 }", 22, "field 'fixed.dqn': unknown section" },

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PrefLab.Text.Chat;
 using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Evaluation.RewardModels;
 using PrefLab.Runtime;
@@ -22,7 +23,7 @@ public static class RmEvalCommand
         var output = new Option<string?>("--output") { Description = "Also write the results as JSON to this file (atomically).", HelpName = "FILE" };
         var batchSize = new Option<int>("--batch-size") { Description = "Sequences per forward pass.", DefaultValueFactory = _ => 16, HelpName = "N" };
         var maxLength = new Option<int?>("--max-length") { Description = "Longest prompt + response in tokens; longer pairs are dropped and counted (default: the model's max positions).", HelpName = "N" };
-        var chatFormat = new Option<string?>("--chat-format") { Description = "tulu, chatml, llama3, llama2 or qwen3 (default: recognised from the model's tokenizer_config.json).", HelpName = "NAME" };
+        var chatFormat = new Option<string?>("--chat-format") { Description = ChatFormats.OptionHelp("The reward model's"), HelpName = "NAME" };
         var command = new Command("eval", "Evaluate reward models: accuracy with 95% bootstrap intervals overall and per subset, mean margin, calibration (ECE), reward-length correlation; on a World, gold agreement on held-out pairs per category.")
         {
             models, data, world, worldPairs, seed, compare, json, output, batchSize, maxLength, chatFormat,

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PrefLab.Text.Chat;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.RewardModeling;
@@ -30,7 +31,7 @@ public static class RmNormalizeCommand
         var responses = new Option<string?>("--responses") { Description = "Instead of --policy: a file of the policy's samples ({\"prompt\", \"response\"} rows, e.g. from preflab generate, or conversations).", HelpName = "FILE" };
         var batchSize = new Option<int>("--batch-size") { Description = "Sequences per forward pass (scoring and generation).", DefaultValueFactory = _ => 16, HelpName = "N" };
         var maxLength = new Option<int?>("--max-length") { Description = "Longest prompt + response in tokens for the reward model; longer samples are left out and counted (default: the model's max positions).", HelpName = "N" };
-        var chatFormat = new Option<string?>("--chat-format") { Description = "The reward model's chat format (default: recognised from its tokenizer_config.json).", HelpName = "NAME" };
+        var chatFormat = new Option<string?>("--chat-format") { Description = ChatFormats.OptionHelp("The reward model's"), HelpName = "NAME" };
         var json = new Option<bool>("--json") { Description = "Print the fitted normalisation as one JSON object." };
         var command = new Command("normalize", "Fit and store a reward normalisation so that the policy's samples score mean 0 and standard deviation 1 (population); PPO and best-of-N apply it through the reward model (RewardModel.Score).")
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PrefLab.Text.Chat;
 using System.Text.Json;
 using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data;
@@ -17,7 +18,7 @@ public static class RmScoreCommand
         var output = new Option<string?>("--output") { Description = "Write the scored JSONL here, atomically (default: standard output). Rows keep their fields and ids; \"reward\" is added (pairs: chosen_reward, rejected_reward).", HelpName = "FILE" };
         var batchSize = new Option<int>("--batch-size") { Description = "Sequences per forward pass.", DefaultValueFactory = _ => 16, HelpName = "N" };
         var maxLength = new Option<int?>("--max-length") { Description = "Longest prompt + response in tokens; longer ones get a null reward and are counted (default: the model's max positions).", HelpName = "N" };
-        var chatFormat = new Option<string?>("--chat-format") { Description = "tulu, chatml, llama3, llama2 or qwen3 (default: recognised from the model's tokenizer_config.json).", HelpName = "NAME" };
+        var chatFormat = new Option<string?>("--chat-format") { Description = ChatFormats.OptionHelp("The reward model's"), HelpName = "NAME" };
         var raw = new Option<bool>("--raw") { Description = "Write the head's raw output even when the model stores a reward normalisation." };
         var command = new Command("score", "Score responses with a reward model, streaming and batched. With a stored normalisation (rm normalize), \"reward\" is normalised and \"reward_raw\" holds the raw output.")
         {

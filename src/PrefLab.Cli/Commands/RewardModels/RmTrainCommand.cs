@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PrefLab.Text.Chat;
 using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Cli.Commands.Training;
 using PrefLab.Training;
@@ -23,7 +24,7 @@ public static class RmTrainCommand
         var read = new ReadOptionSet();
         var model = new Option<string>("--model") { Description = "Causal LM folder to start from (usually the SFT model: a new score head is drawn), or a reward model folder to continue training.", Required = true, HelpName = "DIR" };
         var data = new Option<string>("--data") { Description = "Preference pairs in any supported format: JSONL (optionally .gz) or Parquet.", Required = true, HelpName = "FILE" };
-        var chatFormat = new Option<string?>("--chat-format") { Description = "tulu, chatml, llama3, llama2 or qwen3 (default: recognised from the model's tokenizer_config.json).", HelpName = "NAME" };
+        var chatFormat = new Option<string?>("--chat-format") { Description = ChatFormats.OptionHelp("The model's"), HelpName = "NAME" };
         var margin = new Option<bool>("--margin") { Description = "Use each pair's margin m in -log sigmoid(r_c - r_r - m) (Llama 2): m = --margin-scale x the score gap the data carries, in the data's own units (e.g. UltraFeedback's mean-rating gap, SHP's vote difference); 0 for pairs without one." };
         var marginScale = new Option<double>("--margin-scale") { Description = "Multiplies the data's margins (with --margin).", DefaultValueFactory = _ => 1.0, HelpName = "X" };
         var command = new Command("train", "Train a reward model: scalar head on the final (EOS) token, Bradley-Terry loss on chosen/rejected pairs; pairs longer than --max-length are dropped and counted. Defaults follow the paper (lr 1e-5 to 1e-6 linearly, 3% warm-up, one epoch).")

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PrefLab.Text.Chat;
 using PrefLab.Algorithms.Dpo;
 using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Data;
@@ -36,11 +37,11 @@ public static class DpoCommand
             Description = $"Folder caching reference log-probs, computed once before training (default: {ReferenceCache.DefaultFolder}); 'off' keeps a live reference model and runs it on every batch. Not for simpo.",
             HelpName = "DIR|off",
         };
-        var chatFormat = new Option<string?>("--chat-format") { Description = "tulu, chatml, llama3, llama2 or qwen3 (default: recognised from the model's tokenizer_config.json).", HelpName = "NAME" };
+        var chatFormat = new Option<string?>("--chat-format") { Description = ChatFormats.OptionHelp("The model's"), HelpName = "NAME" };
         var truncation = new Option<TruncationPolicy>("--truncation") { Description = "Over-long pairs: truncate the completions' tails (the prompt stays whole; pairs with nothing left are dropped) or drop them; counted either way.", DefaultValueFactory = _ => TruncationPolicy.Truncate, HelpName = "truncate|drop" };
         var format = new Option<string?>("--format") { Description = $"Data format (default: detected from the fields): {string.Join(", ", DataFormats.Names)}.", HelpName = "NAME" };
-        var binarize = new Option<string?>("--binarize") { Description = "Multi-response formats only: mean-aspects (the paper's, default for ultrafeedback), overall, best-random, best-worst, all-pairs.", HelpName = "STRATEGY" };
-        var score = new Option<string?>("--score") { Description = "Multi-response formats only: the score best-random, best-worst and all-pairs rank by.", HelpName = "NAME" };
+        var binarize = new Option<string?>("--binarize") { Description = BinarizeOptions.StrategyHelp, HelpName = "STRATEGY" };
+        var score = new Option<string?>("--score") { Description = BinarizeOptions.ScoreHelp, HelpName = "NAME" };
         var skipBad = new Option<bool>("--skip-bad-rows") { Description = "Skip malformed rows (counted by reason in run.json) instead of stopping." };
 
         var command = new Command("dpo", "Direct preference optimisation and its variants (ipo, cdpo, simpo, dpo-norm) on preference pairs; loss on the final assistant turn.")

@@ -20,14 +20,15 @@ public static class GroupRlCommands
     {
         var shared = new OnlineRlOptionSet();
         bool rloo = algorithm == GroupRlAlgorithm.Rloo;
-        var numGenerations = new Option<int>("--num-generations") { Description = "k: samples per prompt.", DefaultValueFactory = _ => 4, HelpName = "K" };
+        var defaults = new GroupRlJobOptions { Algorithm = algorithm, Policy = "", Prompts = "", Output = "" };   // the library's defaults
+        var numGenerations = new Option<int>("--num-generations") { Description = "k: samples per prompt.", DefaultValueFactory = _ => defaults.NumGenerations, HelpName = "K" };
         var beta = new Option<double>("--beta")
         {
             Description = rloo ? "β of the KL penalty folded into the sequence reward." : "β of the k3 KL term to the reference in the loss.",
             DefaultValueFactory = _ => rloo ? GroupRlJobOptions.DefaultRlooBeta : PrefLab.Algorithms.GroupRl.Grpo.DefaultBeta,
             HelpName = "B",
         };
-        var clipRange = new Option<double>("--cliprange") { Description = "Policy ratio clip ε.", DefaultValueFactory = _ => 0.2, HelpName = "E" };
+        var clipRange = new Option<double>("--cliprange") { Description = "Policy ratio clip ε.", DefaultValueFactory = _ => defaults.ClipRange, HelpName = "E" };
         var normalization = new Option<string>("--loss-normalization") { Description = "per-sequence (the GRPO paper: mean over each response's tokens, then over responses) or token (every token weighs the same).", DefaultValueFactory = _ => "per-sequence", HelpName = "per-sequence|token" };
         var command = new Command(name, description) { numGenerations, beta, clipRange, normalization };
         Option<string>? klEstimator = null;

@@ -16,26 +16,33 @@ namespace PrefLab.Cli.Commands.Training;
 /// </summary>
 public sealed class OnlineRlOptionSet
 {
-    public readonly TrainerOptionSet Trainer = new(new TrainerDefaults { Lr = 1e-6, Epochs = 1, BatchSize = 8, Schedule = LrScheduleKind.Linear });
+    /// <summary>The library's defaults, which every option here shows and applies (one home: <see cref="OnlineRlOptions"/>).</summary>
+    internal static readonly OnlineRlOptions Defaults = new Algorithms.Ppo.PpoJobOptions { Policy = "", Prompts = "", Output = "" };
+
+    public readonly TrainerOptionSet Trainer = new(new TrainerDefaults
+    {
+        Lr = Defaults.Lr, Epochs = Defaults.Epochs, BatchSize = Defaults.ForwardBatchSize, Schedule = Defaults.Schedule,
+        WarmupRatio = Defaults.WarmupRatio, MinLrRatio = Defaults.MinLrRatio, WeightDecay = Defaults.WeightDecay,
+    });
     public readonly Option<string> Policy = new("--policy") { Description = "The SFT policy folder (Hugging Face layout with tokenizer files); also the frozen KL reference.", Required = true, HelpName = "DIR" };
     public readonly Option<string?> RewardModel = new("--reward-model") { Description = "Reward model folder (*ForSequenceClassification): the reward is its score of prompt + response at the EOS.", HelpName = "DIR" };
-    public readonly Option<RewardSource> Reward = new("--reward") { Description = "model: the --reward-model's score; gold: the --world's gold judge (an oracle reward in [0, 1]).", DefaultValueFactory = _ => RewardSource.Model, HelpName = "model|gold" };
+    public readonly Option<RewardSource> Reward = new("--reward") { Description = "model: the --reward-model's score; gold: the --world's gold judge (an oracle reward in [0, 1]).", DefaultValueFactory = _ => Defaults.Reward, HelpName = "model|gold" };
     public readonly Option<string?> World = new("--world") { Description = "Preference World folder: the reward with --reward gold; with a reward model, logs gold/score (mean gold score of each update's samples).", HelpName = "DIR" };
     public readonly Option<bool> NoRewardNormalization = new("--no-reward-normalization") { Description = "Use the reward model's raw score even when it stores a normalisation." };
     public readonly Option<string> Prompts = new("--prompts") { Description = "Training prompts: a prompt file or any dataset the data layer reads prompts from (JSONL or Parquet).", Required = true, HelpName = "FILE" };
     public readonly Option<string?> Format = new("--format") { Description = $"The --prompts file's format (default: detected): {string.Join(", ", DataFormats.Names)}.", HelpName = "NAME" };
     public readonly Option<bool> SkipBadRows = new("--skip-bad-rows") { Description = "Skip malformed prompt rows (counted in run.json) instead of stopping." };
-    public readonly Option<string?> ChatFormat = new("--chat-format") { Description = $"The policy's chat format ({ChatFormats.KnownNames}; default: recognised from tokenizer_config.json).", HelpName = "NAME" };
-    public readonly Option<int> MaxPromptLength = new("--max-prompt-length") { Description = "Prompts longer than this many tokens (rendered) are dropped and counted.", DefaultValueFactory = _ => 512, HelpName = "N" };
-    public readonly Option<double> Temperature = new("--temperature") { Description = "Sampling temperature of the rollouts; training log-probs use the same one.", DefaultValueFactory = _ => 0.7, HelpName = "T" };
-    public readonly Option<int> MaxNewTokens = new("--max-new-tokens") { Description = "Longest response; a response that reaches it without EOS gets --missing-eos-penalty.", DefaultValueFactory = _ => 256, HelpName = "N" };
-    public readonly Option<int> RolloutBatchSize = new("--rollout-batch-size") { Description = "Prompts per update.", DefaultValueFactory = _ => 64, HelpName = "N" };
-    public readonly Option<int> GenerationBatchSize = new("--generation-batch-size") { Description = "Prompts decoded together while sampling.", DefaultValueFactory = _ => 32, HelpName = "N" };
-    public readonly Option<string> MissingEosPenalty = new("--missing-eos-penalty") { Description = "Score of a response without EOS (replaces its reward), or 'none'.", DefaultValueFactory = _ => "-10", HelpName = "X|none" };
-    public readonly Option<int> PpoEpochs = new("--ppo-epochs") { Description = "Passes over each rollout batch (1: fully on-policy, the paper's open-instruct setting; TRL's PPO uses 4).", DefaultValueFactory = _ => 1, HelpName = "N" };
-    public readonly Option<int> NumMinibatches = new("--num-minibatches") { Description = "Optimizer steps per pass (the rollout batch is split evenly).", DefaultValueFactory = _ => 1, HelpName = "N" };
+    public readonly Option<string?> ChatFormat = new("--chat-format") { Description = ChatFormats.OptionHelp("The policy's"), HelpName = "NAME" };
+    public readonly Option<int> MaxPromptLength = new("--max-prompt-length") { Description = "Prompts longer than this many tokens (rendered) are dropped and counted.", DefaultValueFactory = _ => Defaults.MaxPromptLength, HelpName = "N" };
+    public readonly Option<double> Temperature = new("--temperature") { Description = "Sampling temperature of the rollouts; training log-probs use the same one.", DefaultValueFactory = _ => Defaults.Temperature, HelpName = "T" };
+    public readonly Option<int> MaxNewTokens = new("--max-new-tokens") { Description = "Longest response; a response that reaches it without EOS gets --missing-eos-penalty.", DefaultValueFactory = _ => Defaults.MaxNewTokens, HelpName = "N" };
+    public readonly Option<int> RolloutBatchSize = new("--rollout-batch-size") { Description = "Prompts per update.", DefaultValueFactory = _ => Defaults.RolloutBatchSize, HelpName = "N" };
+    public readonly Option<int> GenerationBatchSize = new("--generation-batch-size") { Description = "Prompts decoded together while sampling.", DefaultValueFactory = _ => Defaults.GenerationBatchSize, HelpName = "N" };
+    public readonly Option<string> MissingEosPenalty = new("--missing-eos-penalty") { Description = "Score of a response without EOS (replaces its reward), or 'none'.", DefaultValueFactory = _ => Defaults.MissingEosPenalty is double p ? p.ToString(CultureInfo.InvariantCulture) : "none", HelpName = "X|none" };
+    public readonly Option<int> PpoEpochs = new("--ppo-epochs") { Description = "Passes over each rollout batch (1: fully on-policy, the paper's open-instruct setting; TRL's PPO uses 4).", DefaultValueFactory = _ => Defaults.PpoEpochs, HelpName = "N" };
+    public readonly Option<int> NumMinibatches = new("--num-minibatches") { Description = "Optimizer steps per pass (the rollout batch is split evenly).", DefaultValueFactory = _ => Defaults.NumMinibatches, HelpName = "N" };
     public readonly Option<long?> TotalEpisodes = new("--total-episodes") { Description = "Prompts to draw in total (updates = ceil(episodes / --rollout-batch-size)); overrides --epochs.", HelpName = "N" };
-    public readonly Option<int> RolloutLogEvery = new("--rollout-log-every") { Description = "Write every sample of an update to rollouts.jsonl every N updates (the first always; 0: never).", DefaultValueFactory = _ => 10, HelpName = "N" };
+    public readonly Option<int> RolloutLogEvery = new("--rollout-log-every") { Description = "Write every sample of an update to rollouts.jsonl every N updates (the first always; 0: never).", DefaultValueFactory = _ => Defaults.RolloutLogEvery, HelpName = "N" };
 
     IEnumerable<Option> Own => new Option[]
     {

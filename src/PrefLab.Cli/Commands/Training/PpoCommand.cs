@@ -10,16 +10,17 @@ public static class PpoCommand
     public static Command Create()
     {
         var shared = new OnlineRlOptionSet();
-        var klCoef = new Option<double>("--kl-coef") { Description = "β of the per-token KL penalty r_t = -β (log π - log π_ref) (the initial β with --target-kl).", DefaultValueFactory = _ => 0.05, HelpName = "B" };
-        var klEstimator = new Option<string>("--kl-estimator") { Description = "Per-token KL estimator in the reward: k1 (log-ratio, the paper's), k2 or k3.", DefaultValueFactory = _ => "k1", HelpName = "k1|k2|k3" };
+        var defaults = new PpoJobOptions { Policy = "", Prompts = "", Output = "" };   // the library's defaults, shown and applied
+        var klCoef = new Option<double>("--kl-coef") { Description = "β of the per-token KL penalty r_t = -β (log π - log π_ref) (the initial β with --target-kl).", DefaultValueFactory = _ => defaults.KlCoef, HelpName = "B" };
+        var klEstimator = new Option<string>("--kl-estimator") { Description = "Per-token KL estimator in the reward: k1 (log-ratio, the paper's), k2 or k3.", DefaultValueFactory = _ => KlEstimators.Name(defaults.KlEstimator), HelpName = "k1|k2|k3" };
         var targetKl = new Option<double?>("--target-kl") { Description = "Adapt β towards this sequence KL (Ziegler et al.'s controller); default: β fixed.", HelpName = "KL" };
-        var klHorizon = new Option<double>("--kl-horizon") { Description = "Horizon of the adaptive KL controller, in samples.", DefaultValueFactory = _ => 10000, HelpName = "N" };
-        var gamma = new Option<double>("--gamma") { Description = "GAE discount γ.", DefaultValueFactory = _ => 1.0, HelpName = "G" };
-        var lambda = new Option<double>("--lam") { Description = "GAE λ.", DefaultValueFactory = _ => 0.95, HelpName = "L" };
+        var klHorizon = new Option<double>("--kl-horizon") { Description = "Horizon of the adaptive KL controller, in samples.", DefaultValueFactory = _ => defaults.KlHorizon, HelpName = "N" };
+        var gamma = new Option<double>("--gamma") { Description = "GAE discount γ.", DefaultValueFactory = _ => defaults.Gamma, HelpName = "G" };
+        var lambda = new Option<double>("--lam") { Description = "GAE λ.", DefaultValueFactory = _ => defaults.Lambda, HelpName = "L" };
         var whitenRewards = new Option<bool>("--whiten-rewards") { Description = "Scale the per-token rewards by their std before GAE (advantages are always whitened)." };
-        var clipRange = new Option<double>("--cliprange") { Description = "Policy ratio clip ε.", DefaultValueFactory = _ => 0.2, HelpName = "E" };
-        var clipRangeValue = new Option<double>("--cliprange-value") { Description = "Value clip around the rollout's values.", DefaultValueFactory = _ => 0.2, HelpName = "E" };
-        var vfCoef = new Option<double>("--vf-coef") { Description = "Weight of the value loss.", DefaultValueFactory = _ => 0.1, HelpName = "C" };
+        var clipRange = new Option<double>("--cliprange") { Description = "Policy ratio clip ε.", DefaultValueFactory = _ => defaults.ClipRange, HelpName = "E" };
+        var clipRangeValue = new Option<double>("--cliprange-value") { Description = "Value clip around the rollout's values.", DefaultValueFactory = _ => defaults.ClipRangeValue, HelpName = "E" };
+        var vfCoef = new Option<double>("--vf-coef") { Description = "Weight of the value loss.", DefaultValueFactory = _ => defaults.VfCoef, HelpName = "C" };
         var valueLr = new Option<double?>("--value-lr") { Description = "The value model's learning rate (its own AdamW; default: --lr).", HelpName = "X" };
         var command = new Command("ppo", "PPO with a value model (initialised from the reward model) against a frozen reference: the paper's recipe. " +
             "Writes the policy (Hugging Face layout) to --output and the value model to --output/value.")

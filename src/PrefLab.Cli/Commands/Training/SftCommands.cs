@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PrefLab.Text.Chat;
 using PrefLab.Algorithms.Sft;
 using PrefLab.Data.Collation;
 using PrefLab.Training;
@@ -31,7 +32,7 @@ public static class SftCommands
         Option<bool>? pack = null;
         if (mode == LanguageModelingMode.Sft)
         {
-            chatFormat = new Option<string?>("--chat-format") { Description = "tulu, chatml, llama3, llama2 or qwen3 (default: recognised from the model's tokenizer_config.json).", HelpName = "NAME" };
+            chatFormat = new Option<string?>("--chat-format") { Description = ChatFormats.OptionHelp("The model's"), HelpName = "NAME" };
             truncation = new Option<TruncationPolicy>("--truncation") { Description = "Over-long examples: truncate their tail or drop them (counted either way).", DefaultValueFactory = _ => TruncationPolicy.Truncate, HelpName = "truncate|drop" };
             pack = new Option<bool>("--pack") { Description = "Pack several examples into each row of --max-length tokens (best-fit decreasing); examples never attend to each other and positions restart per example. --batch-size then counts rows." };
             command.Options.Add(chatFormat);

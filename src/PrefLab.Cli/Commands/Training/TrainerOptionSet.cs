@@ -6,15 +6,18 @@ namespace PrefLab.Cli.Commands.Training;
 /// <summary>Per-command defaults for the options every trainer shares (the paper's recipe differs by algorithm).</summary>
 public sealed record TrainerDefaults
 {
-    public double Lr { get; init; } = 1e-5;
-    public int Epochs { get; init; } = 1;
-    public int BatchSize { get; init; } = 8;
-    public int GradAccum { get; init; } = 1;
+    /// <summary>The library's defaults (<see cref="TrainingOptions"/>): what a command shows unless it overrides one.</summary>
+    internal static readonly TrainingOptions Library = new();
+
+    public double Lr { get; init; } = Library.Lr;
+    public int Epochs { get; init; } = Library.Epochs;
+    public int BatchSize { get; init; } = Library.BatchSize;
+    public int GradAccum { get; init; } = Library.GradAccum;
     public int MaxLength { get; init; } = 512;
-    public double WarmupRatio { get; init; }
-    public LrScheduleKind Schedule { get; init; } = LrScheduleKind.Linear;
-    public double MinLrRatio { get; init; }
-    public double WeightDecay { get; init; }
+    public double WarmupRatio { get; init; } = Library.WarmupRatio;
+    public LrScheduleKind Schedule { get; init; } = Library.Schedule;
+    public double MinLrRatio { get; init; } = Library.MinLrRatio;
+    public double WeightDecay { get; init; } = Library.WeightDecay;
 }
 
 /// <summary>
@@ -25,7 +28,7 @@ public sealed record TrainerDefaults
 public sealed class TrainerOptionSet
 {
     public readonly Option<string> Output = new("--output") { Description = "Run folder: the final model (Hugging Face layout), run.json, metrics.jsonl, checkpoints/.", Required = true, HelpName = "DIR" };
-    public readonly Option<long> Seed = new("--seed") { Description = "Seed for data order, initialisation and sampling.", DefaultValueFactory = _ => 1, HelpName = "N" };
+    public readonly Option<long> Seed = new("--seed") { Description = "Seed for data order, initialisation and sampling.", DefaultValueFactory = _ => TrainerDefaults.Library.Seed, HelpName = "N" };
     public readonly Option<int> Epochs;
     public readonly Option<long?> MaxSteps = new("--max-steps") { Description = "Optimizer steps to run (overrides --epochs).", HelpName = "N" };
     public readonly Option<double> Lr;
@@ -36,15 +39,15 @@ public sealed class TrainerOptionSet
     public readonly Option<LrScheduleKind> Schedule;
     public readonly Option<double> MinLrRatio;
     public readonly Option<double> WeightDecay;
-    public readonly Option<double> ClipNorm = new("--clip-norm") { Description = "Clip gradients to this global L2 norm (0: off).", DefaultValueFactory = _ => 1.0, HelpName = "X" };
-    public readonly Option<double> Beta1 = new("--beta1") { Description = "AdamW beta1.", DefaultValueFactory = _ => 0.9, HelpName = "X" };
-    public readonly Option<double> Beta2 = new("--beta2") { Description = "AdamW beta2.", DefaultValueFactory = _ => 0.95, HelpName = "X" };
+    public readonly Option<double> ClipNorm = new("--clip-norm") { Description = "Clip gradients to this global L2 norm (0: off).", DefaultValueFactory = _ => TrainerDefaults.Library.ClipNorm, HelpName = "X" };
+    public readonly Option<double> Beta1 = new("--beta1") { Description = "AdamW beta1.", DefaultValueFactory = _ => TrainerDefaults.Library.Beta1, HelpName = "X" };
+    public readonly Option<double> Beta2 = new("--beta2") { Description = "AdamW beta2.", DefaultValueFactory = _ => TrainerDefaults.Library.Beta2, HelpName = "X" };
     public readonly Option<FileInfo?> EvalData = new("--eval-data") { Description = "Held-out data in the same format as --data.", HelpName = "FILE" };
-    public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Evaluate every N steps (0: only at the end).", DefaultValueFactory = _ => 0, HelpName = "N" };
-    public readonly Option<int> SaveEvery = new("--save-every") { Description = "Checkpoint every N steps (0: none).", DefaultValueFactory = _ => 0, HelpName = "N" };
-    public readonly Option<int> KeepCheckpoints = new("--keep-checkpoints") { Description = "Checkpoints to keep (the latest).", DefaultValueFactory = _ => 2, HelpName = "K" };
+    public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Evaluate every N steps (0: only at the end).", DefaultValueFactory = _ => TrainerDefaults.Library.EvalEvery, HelpName = "N" };
+    public readonly Option<int> SaveEvery = new("--save-every") { Description = "Checkpoint every N steps (0: none).", DefaultValueFactory = _ => TrainerDefaults.Library.SaveEvery, HelpName = "N" };
+    public readonly Option<int> KeepCheckpoints = new("--keep-checkpoints") { Description = "Checkpoints to keep (the latest).", DefaultValueFactory = _ => TrainerDefaults.Library.KeepCheckpoints, HelpName = "K" };
     public readonly Option<bool> Resume = new("--resume") { Description = "Continue the run in --output from its last checkpoint." };
-    public readonly Option<int> LogEvery = new("--log-every") { Description = "Log metrics every N steps (the first step always).", DefaultValueFactory = _ => 1, HelpName = "N" };
+    public readonly Option<int> LogEvery = new("--log-every") { Description = "Log metrics every N steps (the first step always).", DefaultValueFactory = _ => TrainerDefaults.Library.LogEvery, HelpName = "N" };
     public readonly Option<bool> Tensorboard = new("--tensorboard") { Description = "Also write TensorBoard event files to OUT/tensorboard." };
 
     public TrainerOptionSet(TrainerDefaults defaults)

@@ -34,24 +34,49 @@ public sealed record BinarizeOptions
 
     public long Seed { get; init; }
 
-    public static IReadOnlyList<string> StrategyNames { get; } = ["mean-aspects", "overall", "best-random", "best-worst", "all-pairs"];
+    /// <summary>A named binarization strategy: the pair selection, the score it implies (null: the format's default
+    /// or <c>--score</c>) and one line for help texts.</summary>
+    public sealed record Strategy(string Name, PairSelection Selection, string? ImpliedScore, string Description);
+
+    /// <summary>Every strategy, in the order help texts list them: the one home of these names (CLI, grid files, help).</summary>
+    public static IReadOnlyList<Strategy> Strategies { get; } =
+    [
+        new("mean-aspects", PairSelection.BestVsRandom, "mean-aspects", "best vs a random other by the mean of aspect ratings: the paper's choice, the default for ultrafeedback"),
+        new("overall", PairSelection.BestVsRandom, "overall", "the same by overall_score"),
+        new("best-random", PairSelection.BestVsRandom, null, "best vs a random other by the format's score"),
+        new("best-worst", PairSelection.BestVsWorst, null, "best vs worst by the format's score"),
+        new("all-pairs", PairSelection.AllPairs, null, "every pair with different scores"),
+    ];
+
+    public static IReadOnlyList<string> StrategyNames { get; } = Strategies.Select(s => s.Name).ToArray();
+
+    /// <summary>The strategy of that name (case-insensitive), or null.</summary>
+    public static Strategy? FindStrategy(string name) =>
+        Strategies.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Help text of <c>--binarize</c> (and the lab grid's <c>binarize</c> field).</summary>
+    public static string StrategyHelp =>
+        $"How multi-response formats ({MultiResponseFormatNames}) become pairs: " +
+        string.Join("; ", Strategies.Select(s => $"{s.Name} ({s.Description})")) + ".";
+
+    /// <summary>Help text of <c>--score</c>: each multi-response format's scores, its default first.</summary>
+    public static string ScoreHelp =>
+        "The score best-random, best-worst and all-pairs rank by: " +
+        string.Join("; ", DataFormats.All.Where(f => f.IsMultiResponse).Select(f => $"{f.Name} {string.Join("|", f.ScoreNames)}")) + ".";
+
+    static string MultiResponseFormatNames => string.Join(", ", DataFormats.All.Where(f => f.IsMultiResponse).Select(f => f.Name));
 
     /// <summary>Options for a named strategy; <paramref name="score"/> may not contradict a strategy that
     /// names its score (mean-aspects, overall).</summary>
     public static BinarizeOptions FromStrategy(string strategy, string? score = null, long seed = 0)
     {
-        var (selection, implied) = strategy.ToLowerInvariant() switch
-        {
-            "mean-aspects" => (PairSelection.BestVsRandom, "mean-aspects"),
-            "overall" => (PairSelection.BestVsRandom, "overall"),
-            "best-random" => (PairSelection.BestVsRandom, (string?)null),
-            "best-worst" => (PairSelection.BestVsWorst, null),
-            "all-pairs" => (PairSelection.AllPairs, null),
-            _ => throw UserError.InOption("binarize", $"unknown strategy '{strategy}'; known: {string.Join(", ", StrategyNames)}"),
-        };
+        var named = FindStrategy(strategy)
+            ?? throw UserError.InOption("binarize", $"unknown strategy '{strategy}'; known: {string.Join(", ", StrategyNames)}");
+        string? implied = named.ImpliedScore;
         if (implied is not null && score is not null && !score.Equals(implied, StringComparison.OrdinalIgnoreCase))
-            throw UserError.InOption("score", $"strategy '{strategy}' ranks by {implied}, not '{score}'; use best-random, best-worst or all-pairs with --score");
-        return new BinarizeOptions { Selection = selection, Score = implied ?? score, Seed = seed };
+            throw UserError.InOption("score", $"strategy '{named.Name}' ranks by {implied}, not '{score}'; use " +
+                string.Join(", ", Strategies.Where(s => s.ImpliedScore is null).Select(s => s.Name)) + " with --score");
+        return new BinarizeOptions { Selection = named.Selection, Score = implied ?? score, Seed = seed };
     }
 
     public static string SelectionName(PairSelection selection) => selection switch

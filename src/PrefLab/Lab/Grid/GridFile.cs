@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using PrefLab.Data;
 using PrefLab.Runtime;
 using YamlDotNet.RepresentationModel;
 
@@ -14,8 +15,6 @@ public static partial class GridFile
 {
     public const string WorldPrefix = "world:";
 
-    /// <summary>The binarization strategies for multi-response formats (DESIGN.md, "Data formats read").</summary>
-    public static IReadOnlyList<string> BinarizeStrategies { get; } = ["mean-aspects", "overall", "best-worst", "all-pairs"];
 
     static readonly string[] TopLevelKeys =
         ["name", "world", "pretrain", "sft", "data", "algorithm", "reward_model", "prompts", "fixed", "evaluation", "rm_evaluation", "seeds", "exclude", "include"];
@@ -239,10 +238,10 @@ public static partial class GridFile
             var mapping = yaml.Mapping(node, field, "a file, or a mapping with `file` and options such as `binarize`");
             var fileNode = Child(mapping, "file") ?? throw yaml.Error(mapping, field + ".file", "missing: the preference data file (or world:NAME)");
             var settings = Options(mapping, field, new HashSet<string> { "file" });
-            if (settings.GetString("binarize") is { } strategy && !BinarizeStrategies.Contains(strategy))
-                throw yaml.Error(Child(mapping, "binarize")!, field + ".binarize", $"'{strategy}' is not one of {string.Join(", ", BinarizeStrategies)}");
+            if (settings.GetString("binarize") is { } strategy && BinarizeOptions.FindStrategy(strategy) is null)
+                throw yaml.Error(Child(mapping, "binarize")!, field + ".binarize", $"'{strategy}' is not one of {string.Join(", ", BinarizeOptions.StrategyNames)}");
             if (settings.Contains("binarize") && settings.GetString("binarize") is null)
-                throw yaml.Error(Child(mapping, "binarize")!, field + ".binarize", $"expected one of {string.Join(", ", BinarizeStrategies)}");
+                throw yaml.Error(Child(mapping, "binarize")!, field + ".binarize", $"expected one of {string.Join(", ", BinarizeOptions.StrategyNames)}");
             return settings.With("file", FileValue(fileNode, field + ".file"));
         }
 

@@ -16,6 +16,11 @@ public static class ChatFormats
 
     public static string KnownNames => string.Join(", ", All.Select(f => f.Name));
 
+    /// <summary>Help text of a <c>--chat-format</c> option: the known names (from <see cref="All"/>) and the default.</summary>
+    /// <param name="whose">Whose format, e.g. "The policy's" or "The reward model's".</param>
+    public static string OptionHelp(string whose = "The model's") =>
+        $"{whose} chat format: {KnownNames} (default: recognised from its tokenizer_config.json chat_template).";
+
     public static ChatFormat ByName(string name) =>
         All.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw UserError.InOption("--chat-format", $"unknown chat format '{name}' (known: {KnownNames})");
