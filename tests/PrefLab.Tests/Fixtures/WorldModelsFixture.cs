@@ -2,6 +2,7 @@ using PrefLab.Algorithms.Sft;
 using PrefLab.Data;
 using PrefLab.Data.Collation;
 using PrefLab.Generation;
+using PrefLab.Lab.Recipes;
 using PrefLab.Text;
 using PrefLab.Text.Chat;
 using PrefLab.Models;
@@ -19,14 +20,12 @@ namespace PrefLab.Tests.Fixtures;
 /// </summary>
 public sealed class WorldModelsFixture : IDisposable
 {
-    public const long Seed = 1;
-    public static readonly TrainingOptions PretrainOptions = new()
-    {
-        Seed = Seed, Epochs = 4, BatchSize = 16, Lr = 3e-3, WarmupRatio = 0.02, Schedule = LrScheduleKind.Cosine, MinLrRatio = 0.1,
-        LogEvery = 10,
-    };
-    public static readonly TrainingOptions SftOptions = new() { Seed = Seed, Epochs = 6, BatchSize = 16, Lr = 1e-3, WarmupRatio = 0.03, LogEvery = 10 };
-    public const int MaxLength = 128;
+    /// <summary>The World recipe the learnability tests share with the demo (<see cref="WorldRecipes.Tests"/>).</summary>
+    public static WorldRecipe Recipe => WorldRecipes.Tests;
+    public const long Seed = WorldRecipes.Seed;
+    public static TrainingOptions PretrainOptions => Recipe.Pretrain;
+    public static TrainingOptions SftOptions => Recipe.Sft;
+    public static int MaxLength => Recipe.MaxLength;
 
     readonly TempDir temp = new();
 
@@ -34,11 +33,11 @@ public sealed class WorldModelsFixture : IDisposable
     {
         PrefLab.Runtime.Console.ProgressReporter.Quiet = true;
         WorldDir = Path.Combine(temp.Path, "world");
-        WorldGenerator.Generate(WorldDir, Seed, WorldScale.Small);
+        WorldGenerator.Generate(WorldDir, Seed, Recipe.Scale);
         World = WorldInstance.Load(WorldDir);
 
         InitialDir = Path.Combine(temp.Path, "init");
-        var config = ModelPresets.Create("world-small", TokenizerFacts.Read(Path.Combine(WorldDir, "tokenizer")));
+        var config = ModelPresets.Create(Recipe.Preset, TokenizerFacts.Read(Path.Combine(WorldDir, "tokenizer")));
         using (var model = CausalLM.Create(config, Seed))
         {
             model.Save(InitialDir);

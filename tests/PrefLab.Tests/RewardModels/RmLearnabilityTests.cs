@@ -18,10 +18,7 @@ public class RmLearnabilityTests(WorldModelsFixture world, ITestOutputHelper out
     /// labels) 4 at 3e-4, 0.522; shp 0.443. Training on the default-scale World's 3000 pairwise rows gave 0.583:
     /// data size is not what limits a 1M-parameter RM here.
     /// </summary>
-    public static readonly TrainingOptions Recipe = RewardModelJob.PaperTraining with
-    {
-        Seed = WorldModelsFixture.Seed, Epochs = 4, Lr = 3e-4, LogEvery = 50, // batch 8 x 4 accumulation, as `rm train`
-    };
+    public static TrainingOptions Recipe => WorldModelsFixture.Recipe.RewardModel;
 
     /// <summary>Stated threshold: agreement at least 0.55, and its 95% interval clear of chance (0.5). Measured in this
     /// test (fixture SFT model, 399 pairs): pairwise 0.569 [0.521, 0.617]; hh 0.569 [0.519, 0.619] — cleaner labels did

@@ -17,11 +17,8 @@ public class DpoLearnabilityTests(WorldModelsFixture world, ITestOutputHelper ou
     /// 3 at 1e-3, 0.600 and 0.1930 (gold: mean over categories of 20 greedy items each, SFT 0.2644) — safety and
     /// instruction following are what large steps lose.
     /// </summary>
-    public static readonly TrainingOptions WorldRecipe = new()
-    {
-        Seed = WorldModelsFixture.Seed, Epochs = 10, BatchSize = 8, GradAccum = 2, Lr = 1e-5, WarmupRatio = 0.1, LogEvery = 5,
-    };
-    public const double Beta = 0.1;
+    public static TrainingOptions WorldRecipe => WorldModelsFixture.Recipe.Dpo;
+    public static double Beta => WorldModelsFixture.Recipe.DpoBeta;
     public const int HeldOut = 40;
     /// <summary>Generative evaluation items per category: 40 takes them all (248), the least noisy estimate the World offers.</summary>
     public const int GoldItemsPerCategory = 40;

@@ -21,10 +21,12 @@ public class PpoLearnabilityTests(WorldModelsFixture world, ITestOutputHelper ou
     public static PpoJobOptions WorldRecipe(string policy, string world, string prompts, string output) => new()
     {
         Policy = policy, Prompts = prompts, Output = output, Reward = RewardSource.Gold, World = world,
-        MaxNewTokens = 48, RolloutBatchSize = 32, GenerationBatchSize = 32, ForwardBatchSize = 16, MaxSteps = Updates,
-        PpoEpochs = 4, NumMinibatches = 2, Lr = 1e-4, Seed = WorldModelsFixture.Seed, RolloutLogEvery = 0,
+        MaxNewTokens = Recipe.MaxNewTokens, RolloutBatchSize = Recipe.RolloutBatchSize, GenerationBatchSize = 32, ForwardBatchSize = 16,
+        MaxSteps = Updates, PpoEpochs = Recipe.PpoEpochs, NumMinibatches = Recipe.NumMinibatches, Lr = Recipe.Lr, KlCoef = Recipe.KlCoef,
+        Seed = WorldModelsFixture.Seed, RolloutLogEvery = 0,
     };
-    public const int Updates = 20;
+    static PrefLab.Lab.Recipes.PpoRecipe Recipe => WorldModelsFixture.Recipe.Ppo;
+    public static int Updates => Recipe.Updates;
     /// <summary>All generative evaluation items (248), each sampled 4 times at the policy's temperature.</summary>
     public const int GoldItemsPerCategory = 40, SamplesPerItem = 4;
     public const long EvalSeed = 3;
