@@ -1,4 +1,11 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using PrefLab.Lab;
+using PrefLab.Lab.Report;
+using PrefLab.Lab.Store;
+using PrefLab.Training;
 using PrefLab.Cli.Lab;
 using PrefLab.Runtime;
 
@@ -26,8 +33,37 @@ public static class DemoCommand
             AtomicFile.WriteAllText(grid, DemoGrid.Text(isQuick));
             var writer = parse.InvocationConfiguration.Output;
             writer.WriteLine($"Demo grid: {grid}");
-            return LabSession.Run(grid, folder, writer, planOnly: parse.GetValue(dryRun));
+            var clock = Stopwatch.StartNew();
+            return LabSession.Run(grid, folder, writer, planOnly: parse.GetValue(dryRun),
+                afterReport: report => WriteInstrument(folder, report, clock.Elapsed.TotalSeconds, writer));
         });
         return command;
+    }
+
+    public const string InstrumentFile = "instrument.json";
+
+    /// <summary>
+    /// instrument.json: the report's instrument figures, with the cost of the run against this machine's limit —
+    /// wall_seconds (this invocation; a resumed or reused demo takes less), node_seconds (every node's own time,
+    /// whenever it ran) and fp32_gflops (the measured matmul peak, as `preflab info` measures it).
+    /// </summary>
+    static void WriteInstrument(string folder, LabReportResult report, double wallSeconds, TextWriter output)
+    {
+        var peak = MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32, trials: 3);
+        double nodeSeconds;
+        using (var store = new LabFolder(folder).OpenStoreForReading())
+            nodeSeconds = store.Nodes().Where(n => n.Status == NodeStatus.Done).Sum(n => n.Seconds ?? 0);
+        var json = new JsonObject
+        {
+            ["wall_seconds"] = Math.Round(wallSeconds, 1),
+            ["node_seconds"] = Math.Round(nodeSeconds, 1),
+            ["fp32_gflops"] = Math.Round(peak.BestGflops, 1),
+            ["threads"] = TorchSharp.torch.get_num_threads(),
+        };
+        foreach (var (key, value) in report.Instrument.ToJson()) json[key] = value?.DeepClone();
+        string path = Path.Combine(folder, InstrumentFile);
+        AtomicFile.WriteAllText(path, json.ToJsonString(JsonOptions.Indented) + "\n");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Instrument: {path} (wall {wallSeconds / 60:F1} min this run, {nodeSeconds / 60:F1} min of node time; fp32 matmul peak {peak.BestGflops:F0} GFLOP/s)"));
     }
 }

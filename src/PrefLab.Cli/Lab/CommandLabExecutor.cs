@@ -104,7 +104,10 @@ public sealed class CommandLabExecutor : ILabExecutor
             for (int k = 0; k < correct.Length; k++)
             {
                 string id = $"{set.Name}#{set.Scores.Index[k].ToString(CultureInfo.InvariantCulture)}";
-                verdicts.Add(new PairVerdict(set.Name, id, correct[k], gold ? correct[k] : null));
+                // The subset names the pair's category where it has one, so the report (and the instrument) can
+                // give agreement per category.
+                string subset = set.Scores.Category(k) is { } category ? PairVerdict.SubsetOf(set.Name, category) : set.Name;
+                verdicts.Add(new PairVerdict(subset, id, correct[k], gold ? correct[k] : null));
             }
         }
         return verdicts;

@@ -10,7 +10,9 @@ namespace PrefLab.Cli.Lab;
 /// current node; running again resumes), then write the report and print the headline table.</summary>
 public static class LabSession
 {
-    public static int Run(string gridPath, string labDir, TextWriter output, bool keepGoing = false, bool planOnly = false, bool report = true)
+    /// <param name="afterReport">Called with the report once it is written (the demo writes instrument.json from it).</param>
+    public static int Run(string gridPath, string labDir, TextWriter output, bool keepGoing = false, bool planOnly = false, bool report = true,
+        Action<LabReportResult>? afterReport = null)
     {
         using var cancellation = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -50,17 +52,25 @@ public static class LabSession
             $"Grid {plan.Grid.Name}: {plan.Runs.Count} runs, {plan.Nodes.Count} nodes: {summary.Executed} run ({summary.Resumed} resumed), {summary.Reused} reused, " +
             $"{summary.Failed.Count} failed, {summary.Blocked} not run; {summary.Elapsed.TotalMinutes:F1} min"));
         foreach (var failed in summary.Failed) output.WriteLine($"  failed: {failed.Kind} {failed.Id} ({failed.Label}): {failed.Error}");
-        if (report) WriteReport(labDir, output, new LabReportOptions { Grid = plan.Grid.Name });
+        if (report)
+        {
+            var result = WriteReport(labDir, output, new LabReportOptions { Grid = plan.Grid.Name });
+            afterReport?.Invoke(result);
+        }
         return summary.Complete ? CliApp.ExitOk : CliApp.ExitUserError;
     }
 
-    /// <summary>Writes report.md and the plots, then prints where and the headline table (for `lab report` too).</summary>
-    public static void WriteReport(string labDir, TextWriter output, LabReportOptions options)
+    /// <summary>Writes report.md and the plots, then prints where, the instrument section and the headline table
+    /// (for `lab report` too).</summary>
+    public static LabReportResult WriteReport(string labDir, TextWriter output, LabReportOptions options)
     {
         var result = LabReport.Write(labDir, options);
         output.WriteLine($"Report: {result.ReportPath} ({result.Runs} runs, {result.Plots.Count} plots)");
         output.WriteLine();
+        output.Write(Instrument.ToMarkdown(result.Instrument));
+        output.WriteLine();
         bool interactive = ProgressReporter.IsInteractive && ReferenceEquals(output, Console.Out);
         output.Write(interactive ? HeadlineTable.ToTerminal(result.Headline) : HeadlineTable.ToMarkdown(result.Headline));
+        return result;
     }
 }

@@ -65,7 +65,26 @@ public class CommandLabExecutorTests
             Assert.True(File.Exists(Path.Combine(dpoFolder, "model.safetensors")));
             Assert.True(File.Exists(Path.Combine(dpoFolder, "lab-node.json")));
         }
-        Assert.Contains("| algorithm |", File.ReadAllText(dir.File("lab/report.md")));
+        string report = File.ReadAllText(dir.File("lab/report.md"));
+        Assert.Contains("| algorithm |", report);
+        // The instrument comes first: the SFT policy beside the World's references, the reward model's gold
+        // agreement per category, each policy's uplift over SFT, and whether each question is answerable.
+        Assert.True(report.IndexOf("## The instrument", StringComparison.Ordinal) < report.IndexOf("## Headline", StringComparison.Ordinal));
+        var instrument = PrefLab.Lab.Report.LabReport.Write(dir.File("lab"), LabGrids.FastReport()).Instrument;
+        Assert.NotNull(instrument.Sft);
+        Assert.NotNull(instrument.Demonstrator);
+        Assert.NotNull(instrument.Expert);
+        Assert.Equal(14, instrument.Items);
+        Assert.True(instrument.Demonstrator!.Value.Mean > instrument.Sft!.Value.Mean, "a 2-step SFT model is no match for the demonstrator");
+        var rm = Assert.Single(instrument.RewardModels);
+        Assert.Equal("rm on uf", rm.Label);
+        Assert.Equal(7, rm.ByCategory.Count);
+        Assert.Equal(["dpo", "ppo", "bon2"], instrument.Uplifts.Select(u => u.Algorithm));
+        Assert.Equal(["data", "algorithm", "reward_model", "prompts"], instrument.Questions.Select(q => q.Question));
+        var json = instrument.ToJson();
+        Assert.Equal(instrument.Sft.Value.Mean, json["sft"]!["mean"]!.GetValue<double>());
+        Assert.Equal("dpo", json["uplift_vs_sft"]![0]!["algorithm"]!.GetValue<string>());
+        Assert.NotNull(json["rm_agreement"]!["rm on uf"]!["by_category"]);
 
         var again = CliAppTests.Run("lab", "run", grid, "--output", dir.File("lab"), "--no-report");
         Assert.Equal(0, again.Exit);

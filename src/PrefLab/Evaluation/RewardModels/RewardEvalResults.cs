@@ -6,9 +6,13 @@ namespace PrefLab.Evaluation.RewardModels;
 /// <summary>Accuracy and margin of a reward model on the pairs of one subset (e.g. category = reasoning).</summary>
 public sealed record SubsetResult(string Key, string Value, int Pairs, Estimate Accuracy, double MeanMargin);
 
-/// <summary>Per-pair raw rewards, by the pair's index in its set (pairs dropped by tokenization are absent).</summary>
-public sealed record PairScores(int[] Index, double[] Chosen, double[] Rejected)
+/// <summary>Per-pair raw rewards, by the pair's index in its set (pairs dropped by tokenization are absent), with each
+/// pair's category where the set carries one (null entries otherwise).</summary>
+public sealed record PairScores(int[] Index, double[] Chosen, double[] Rejected, string?[]? Categories = null)
 {
+    /// <summary>The category of the k-th scored pair, or null.</summary>
+    public string? Category(int k) => Categories?[k];
+
     public double[] Correct() => Chosen.Select((c, i) => RewardStatistics.Correct(c, Rejected[i])).ToArray();
 }
 

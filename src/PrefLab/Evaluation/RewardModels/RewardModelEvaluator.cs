@@ -132,7 +132,7 @@ public static class RewardModelEvaluator
             chosenLength[k] = sequences[2 * k].LossTokens;
             rejectedLength[k] = sequences[2 * k + 1].LossTokens;
         }
-        var scores = new PairScores(index.ToArray(), chosen, rejected);
+        var scores = new PairScores(index.ToArray(), chosen, rejected, index.Select(i => set.Pairs[i].Category).ToArray());
         var correct = scores.Correct();
         var subsets = new List<SubsetResult>();
         foreach (var (key, select) in MetadataKeys)

@@ -8,7 +8,16 @@ public readonly record struct ItemScore(string Category, string ItemId, double S
 /// labelled-chosen response higher (0 otherwise, 0.5 for a tie); <see cref="GoldAgreement"/>, where a gold scorer
 /// exists (the World), is 1 when its preference agrees with gold's.
 /// </summary>
-public readonly record struct PairVerdict(string Subset, string ItemId, double Correct, double? GoldAgreement);
+public readonly record struct PairVerdict(string Subset, string ItemId, double Correct, double? GoldAgreement)
+{
+    const string Separator = " · ";
+
+    /// <summary>The subset name of a pair of <paramref name="set"/> in <paramref name="category"/>.</summary>
+    public static string SubsetOf(string set, string category) => set + Separator + category;
+
+    /// <summary>The category part of <see cref="Subset"/>, or null when it names none.</summary>
+    public string? Category => Subset.IndexOf(Separator, StringComparison.Ordinal) is int at and >= 0 ? Subset[(at + Separator.Length)..] : null;
+}
 
 /// <summary>What a node produced besides its folder. Training nodes return <see cref="None"/> (their metrics are read
 /// from <c>metrics.jsonl</c> in the output folder); evaluations return item scores; RM evaluations return verdicts.</summary>

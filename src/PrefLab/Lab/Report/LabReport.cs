@@ -26,6 +26,8 @@ public static class LabReport
         var text = new StringBuilder();
         text.Append("# PrefLab lab report\n\n");
         Overview(text, store, configs, options);
+        var instrument = Instrument.Compute(context);
+        text.Append('\n').Append(Instrument.ToMarkdown(instrument));
         text.Append("\n## Headline: average score by algorithm and dataset\n\n");
         var headline = HeadlineTable.Compute(configs, context.Book);
         text.Append(HeadlineTable.ToMarkdown(headline));
@@ -39,7 +41,7 @@ public static class LabReport
 
         string markdownText = text.ToString();
         AtomicFile.WriteAllText(folder.ReportPath, markdownText);
-        return new LabReportResult(folder.ReportPath, context.Plots, markdownText, configs.Runs.Count, headline);
+        return new LabReportResult(folder.ReportPath, context.Plots, markdownText, configs.Runs.Count, headline, instrument);
     }
 
     static void Overview(StringBuilder text, LabStore store, ConfigSet configs, LabReportOptions options)

@@ -19,4 +19,4 @@ public sealed record LabReportOptions
 }
 
 /// <summary>What <see cref="LabReport.Write"/> produced.</summary>
-public sealed record LabReportResult(string ReportPath, IReadOnlyList<string> Plots, string Markdown, int Runs, HeadlineData Headline);
+public sealed record LabReportResult(string ReportPath, IReadOnlyList<string> Plots, string Markdown, int Runs, HeadlineData Headline, InstrumentFigures Instrument);

@@ -55,8 +55,23 @@ public sealed class ScoreBook(LabStore store, BootstrapOptions bootstrap)
     public Estimate Difference(Config first, Config second, ItemSet items, string? category) =>
         Evaluation.Statistics.Bootstrap.DifferenceOverSeeds(Matrix(first, items, category), Matrix(second, items, category), Bootstrap);
 
+    /// <summary>The average over categories of fixed per-item scores (a World reference responder's): one row, no seeds.</summary>
+    public Estimate Mean(IReadOnlyDictionary<(string Category, string Item), double> scores, ItemSet items) =>
+        Evaluation.Statistics.Bootstrap.MeanOverSeeds([Columns(items, null).Select(c => scores[c.Key] * c.Weight).ToArray()], Bootstrap);
+
     /// <summary>[seed][item] scores of a configuration on a category's items (or all items, reweighted, for the average).</summary>
     public IReadOnlyList<IReadOnlyList<double>> Matrix(Config config, ItemSet items, string? category)
+    {
+        var columns = Columns(items, category);
+        return config.Runs.Select(run =>
+        {
+            var scores = Items(run.ResultNode);
+            return (IReadOnlyList<double>)columns.Select(c => scores[c.Key] * c.Weight).ToArray();
+        }).ToList();
+    }
+
+    /// <summary>The items of a category (weight 1), or all items weighted N / (C · n_category) for the average.</summary>
+    static List<((string, string) Key, double Weight)> Columns(ItemSet items, string? category)
     {
         var columns = new List<((string, string) Key, double Weight)>();
         if (category is not null)
@@ -67,10 +82,6 @@ public sealed class ScoreBook(LabStore store, BootstrapOptions bootstrap)
             foreach (var (name, ids) in items.ByCategory)
                 columns.AddRange(ids.Select(i => ((name, i), (double)total / (categories * ids.Length))));
         }
-        return config.Runs.Select(run =>
-        {
-            var scores = Items(run.ResultNode);
-            return (IReadOnlyList<double>)columns.Select(c => scores[c.Key] * c.Weight).ToArray();
-        }).ToList();
+        return columns;
     }
 }

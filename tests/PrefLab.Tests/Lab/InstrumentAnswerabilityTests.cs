@@ -1,0 +1,52 @@
+using PrefLab.Evaluation.Statistics;
+using PrefLab.Lab.Report;
+using Xunit;
+
+namespace PrefLab.Tests.Lab;
+
+/// <summary>The instrument says a question is answerable only when the components it needs have learned.</summary>
+public class InstrumentAnswerabilityTests
+{
+    static Estimate E(double mean, double lower, double upper) => new(mean, lower, upper, 100);
+    static readonly Estimate Flat = E(0.001, -0.02, 0.02), Up = E(0.12, 0.08, 0.16);
+
+    static InstrumentFigures Figures(Estimate dpoClean, Estimate ppoGold, Estimate ppoRm, double rmLower) => new(
+        [1, 2, 3], E(0.6, 0.55, 0.65), E(0.85, 0.8, 0.9), E(0.95, 0.92, 0.97), 280, 1.2, null,
+        [new RewardModelAgreement("rm on clean", "rm", "clean", E(rmLower + 0.03, rmLower, rmLower + 0.06), new Dictionary<string, Estimate>())],
+        [
+            new PolicyUplift("dpo", "clean", null, null, [1, 2, 3], E(0.6, 0.55, 0.65), dpoClean),
+            new PolicyUplift("ppo", "clean", "gold", "mixed", [1, 2, 3], E(0.6, 0.55, 0.65), ppoGold),
+            new PolicyUplift("ppo", "clean", "rm", "mixed", [1, 2, 3], E(0.6, 0.55, 0.65), ppoRm),
+        ], []);
+
+    static Dictionary<string, bool> Answerable(InstrumentFigures f) =>
+        Instrument.Answerability(f).ToDictionary(q => q.Question, q => q.Answerable);
+
+    [Fact]
+    public void Nothing_is_answerable_when_no_policy_moves()
+    {
+        var answers = Answerable(Figures(Flat, Flat, Flat, 0.45));
+        Assert.All(answers.Values, Assert.False);
+        var rm = Instrument.Answerability(Figures(Flat, Flat, Flat, 0.45)).Single(q => q.Question == "reward_model");
+        Assert.Contains("PPO with the gold reward does not beat SFT", rm.Why);
+    }
+
+    [Fact]
+    public void The_reward_model_question_needs_the_gold_ceiling_above_SFT_and_an_RM_above_chance()
+    {
+        Assert.False(Answerable(Figures(Flat, Up, Flat, 0.45))["reward_model"]);   // RM at chance
+        Assert.True(Answerable(Figures(Flat, Up, Flat, 0.62))["reward_model"]);
+        Assert.False(Answerable(Figures(Up, Flat, Up, 0.62))["reward_model"]);   // gold PPO does not beat SFT
+    }
+
+    [Fact]
+    public void Data_and_prompt_questions_follow_DPO_and_RM_PPO_moving_the_policy()
+    {
+        var answers = Answerable(Figures(Up, Flat, Up, 0.62));
+        Assert.True(answers["data"]);
+        Assert.True(answers["algorithm"]);
+        Assert.True(answers["prompts"]);
+        // A policy made worse also shows the instrument moves it.
+        Assert.True(Answerable(Figures(E(-0.1, -0.14, -0.06), Flat, Flat, 0.62))["data"]);
+    }
+}
