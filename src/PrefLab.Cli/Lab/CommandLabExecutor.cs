@@ -73,6 +73,13 @@ public sealed class CommandLabExecutor : ILabExecutor
         // "preset" chose the model the reward model starts from (the planner made that model its input).
         Run(work, ["rm", "train", "--model", work.Input(InputRoles.Model), "--data", work.File("data"), "--output", work.OutputFolder,
             .. work.OptionTokens("data", "preset"), .. ResumeFlag(resume)]);
+        // PPO's EOS penalty and KL coefficient are set for a reward of mean 0 and std 1: store the normalisation
+        // (r - mean) / std fitted on the responses of the RM's own training pairs, which every policy run reads
+        // (`rm normalize --responses DATA`; a user can refit on policy samples with `rm normalize --policy`).
+        work.Status("rm normalize");
+        var fitted = RewardNormalizationFit.FromResponses(work.OutputFolder, work.File("data"));
+        File.AppendAllText(Path.Combine(work.OutputFolder, LogFile), string.Create(CultureInfo.InvariantCulture,
+            $"$ preflab rm normalize --model {work.OutputFolder} --responses {work.File("data")}\nnormalisation: mean {fitted.Mean:G6}, std {fitted.Std:G6} over {fitted.Samples} responses\n"));
     }
 
     public IReadOnlyList<PairVerdict> EvaluateRewardModel(NodeWork work)

@@ -30,7 +30,8 @@ public static class GroupRlCommands
         };
         var clipRange = new Option<double>("--cliprange") { Description = "Policy ratio clip ε.", DefaultValueFactory = _ => defaults.ClipRange, HelpName = "E" };
         var normalization = new Option<string>("--loss-normalization") { Description = "per-sequence (the GRPO paper: mean over each response's tokens, then over responses) or token (every token weighs the same).", DefaultValueFactory = _ => "per-sequence", HelpName = "per-sequence|token" };
-        var command = new Command(name, description) { numGenerations, beta, clipRange, normalization };
+        var command = new Command(name, description) { numGenerations, beta, clipRange };
+        if (!rloo) command.Options.Add(normalization);   // RLOO's loss is one ratio per sequence: nothing to normalise
         Option<string>? klEstimator = null;
         Option<bool>? noScale = null;
         if (rloo)
@@ -56,7 +57,7 @@ public static class GroupRlCommands
                 Beta = parse.GetValue(beta),
                 KlEstimator = klEstimator is null ? null : KlEstimators.Parse(parse.GetValue(klEstimator)!),
                 ClipRange = parse.GetValue(clipRange),
-                LossNormalization = parse.GetValue(normalization) switch
+                LossNormalization = rloo ? GroupLossNormalization.PerSequence : parse.GetValue(normalization) switch
                 {
                     "per-sequence" => GroupLossNormalization.PerSequence,
                     "token" => GroupLossNormalization.Token,

@@ -30,6 +30,7 @@ public sealed record GroupRlJobOptions : OnlineRlOptions
     /// <summary>RLOO's KL estimator in the reward (k1 default); GRPO's loss term is always k3.</summary>
     public KlEstimatorKind? KlEstimator { get; init; }
     public double ClipRange { get; init; } = GroupPolicyLoss.DefaultClipRange;
+    /// <summary>GRPO's reduction of per-token losses. RLOO has none: its loss is one ratio per sequence (<see cref="RlooPolicyLoss"/>).</summary>
     public GroupLossNormalization LossNormalization { get; init; } = GroupLossNormalization.PerSequence;
     /// <summary>GRPO: divide by the group's std (false: Dr. GRPO's mean-only centring).</summary>
     public bool ScaleRewards { get; init; } = true;
@@ -49,5 +50,7 @@ public sealed record GroupRlJobOptions : OnlineRlOptions
         if (Algorithm == GroupRlAlgorithm.Rloo && !ScaleRewards)
             throw UserError.InOption("no-scale-rewards", "applies to GRPO only (RLOO's baseline does not scale)");
         if (!(ClipRange > 0) || !double.IsFinite(ClipRange)) throw UserError.InOption("cliprange", $"must be a positive number, not {ClipRange}");
+        if (Algorithm == GroupRlAlgorithm.Rloo && LossNormalization != GroupLossNormalization.PerSequence)
+            throw UserError.InOption("loss-normalization", "applies to GRPO only (RLOO's loss is one importance ratio per sequence, averaged over sequences)");
     }
 }

@@ -12,8 +12,10 @@ namespace PrefLab.Algorithms.GroupRl;
 /// RLOO and GRPO on the shared loop: k samples per prompt (adjacent rows), the sequence reward (the score, or the
 /// missing-EOS penalty), advantages from the group (<see cref="Rloo"/>: leave-one-out, on the reward minus
 /// β Σ_t kl_t; <see cref="Grpo"/>: group-normalised, zero-variance groups zeroed and counted), then the clipped
-/// objective of <see cref="GroupPolicyLoss"/> against the old log-probs stored from the rollout — with GRPO's
-/// β·k3 term to the frozen reference in the loss, and no KL term for RLOO (its KL is in the reward).
+/// objective against the old log-probs stored from the rollout: GRPO's per-token <see cref="GroupPolicyLoss"/> with its
+/// β·k3 term to the frozen reference, RLOO's sequence-level <see cref="RlooPolicyLoss"/> (one ratio per completion, no
+/// KL term: its KL is in the reward). For RLOO, policy/clipfrac and policy/approxkl are over sequences
+/// (0.5 · mean of the squared sequence log-ratio, as TRL's RLOOTrainer), for GRPO over tokens.
 /// Metrics: objective/kl is Σ_t kl_t with the algorithm's estimator (k1 for RLOO, k3 for GRPO) and
 /// objective/non_score_reward is -β times it, so objective/rlhf_reward is the regularised objective either way.
 /// </summary>
@@ -81,18 +83,29 @@ public sealed class GroupRlObjective : OnlineObjective
             using var scope = NewDisposeScope();
             var slice = rollout.Slice(micro);
             double tokenShare = Tokens(mask, micro) / Math.Max(minibatchTokens, 1);
-            // Per-sequence normalisation averages sequences, so a micro-batch weighs by its share of the rows.
-            double weight = options.LossNormalization == GroupLossNormalization.PerSequence ? (double)micro.Length / minibatchRows : tokenShare;
+            double rowShare = (double)micro.Length / minibatchRows;
+            // A mean over sequences (RLOO; GRPO per-sequence) weighs a micro-batch by its share of the rows.
+            double weight = !IsGrpo || options.LossNormalization == GroupLossNormalization.PerSequence ? rowShare : tokenShare;
             var newLogProbs = PolicyForward.ResponseLogProbs(Session.Policy, slice.InputIds, slice.AttentionMask, slice.ResponseIds,
                 slice.ResponseMask, options.Temperature);
-            var result = GroupPolicyLoss.Compute(newLogProbs, slice.Of(rollout.OldLogProbs), IsGrpo ? slice.Of(rollout.RefLogProbs) : null,
-                slice.Of(advantages), slice.ResponseMask, IsGrpo ? options.EffectiveBeta : 0.0, options.ClipRange, options.LossNormalization);
+            var result = IsGrpo
+                ? GroupPolicyLoss.Compute(newLogProbs, slice.Of(rollout.OldLogProbs), slice.Of(rollout.RefLogProbs),
+                    slice.Of(advantages), slice.ResponseMask, options.EffectiveBeta, options.ClipRange, options.LossNormalization)
+                : RlooPolicyLoss.Compute(newLogProbs, slice.Of(rollout.OldLogProbs), slice.Of(advantages), slice.ResponseMask, options.ClipRange);
             result.Loss.mul(weight).backward();
             loss += result.Loss.to_type(ScalarType.Float64).item<double>() * weight;
-            clipFraction += result.ClipFraction * tokenShare;
-            refKl += result.Kl * tokenShare;
             var logRatio = result.Ratio.log();
-            approxKl += 0.5 * Masked.Mean(logRatio.square(), slice.ResponseMask).to_type(ScalarType.Float64).item<double>() * tokenShare;
+            if (IsGrpo)
+            {
+                clipFraction += result.ClipFraction * tokenShare;
+                refKl += result.Kl * tokenShare;
+                approxKl += 0.5 * Masked.Mean(logRatio.square(), slice.ResponseMask).to_type(ScalarType.Float64).item<double>() * tokenShare;
+            }
+            else
+            {
+                clipFraction += result.ClipFraction * rowShare;
+                approxKl += 0.5 * logRatio.square().mean().to_type(ScalarType.Float64).item<double>() * rowShare;   // [rows] sequence log-ratios
+            }
             maxDeviation = Math.Max(maxDeviation, MaxRatioDeviation(result.Ratio));
         }
         RequireFinite(loss, "the policy loss", step);
@@ -122,7 +135,9 @@ public sealed class GroupRlObjective : OnlineObjective
         ["beta"] = options.EffectiveBeta,
         ["kl"] = IsGrpo ? "k3 loss term to the reference" : $"{KlEstimators.Name(options.EffectiveKlEstimator)} penalty folded into the sequence reward",
         ["advantages"] = IsGrpo ? (options.ScaleRewards ? "group-normalised (r - mean) / (std + 1e-4)" : "group-centred r - mean") : "leave-one-out baseline",
-        ["loss_normalization"] = options.LossNormalization == GroupLossNormalization.PerSequence ? "per-sequence" : "token",
+        ["loss"] = IsGrpo
+            ? $"per-token clipped surrogate, {(options.LossNormalization == GroupLossNormalization.PerSequence ? "per-sequence" : "token")} mean"
+            : "sequence-level clipped surrogate: one ratio exp(Σ_t log π - Σ_t log π_old) per completion, mean over completions",
         ["missing_eos_penalty"] = options.MissingEosPenalty,
         ["cliprange"] = options.ClipRange,
         ["temperature"] = options.Temperature,
