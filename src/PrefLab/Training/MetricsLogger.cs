@@ -9,13 +9,17 @@ namespace PrefLab.Training;
 /// <summary>
 /// Logs one step's metrics to the run's <c>metrics.jsonl</c>, to the console (a compact line, or the status
 /// of the progress bar), and to TensorBoard event files when asked (<c>--tensorboard</c>).
-/// Metric names follow DESIGN.md (TRL's).
+/// Metric names follow DESIGN.md (TRL's). Every trainer calls <see cref="RewindTo"/> before its first step, so a
+/// resumed run logs each step once in both files.
 /// </summary>
 public sealed class MetricsLogger
 {
+    public const string TensorboardFolder = "tensorboard";
+
     readonly RunDirectory run;
-    readonly SummaryWriter? tensorboard;
+    readonly bool tensorboardWanted;
     readonly TextWriter? console;
+    SummaryWriter? tensorboard;
     IProgressTask? progress;
 
     /// <param name="console">Where compact lines go when there is no progress bar to carry them (null: nowhere).</param>
@@ -23,11 +27,39 @@ public sealed class MetricsLogger
     {
         this.run = run;
         this.console = console;
-        if (tensorboard)
+        tensorboardWanted = tensorboard;
+    }
+
+    string TensorboardPath => Path.Combine(run.Path, TensorboardFolder);
+
+    /// <summary>
+    /// Before the first step of a fresh run (<paramref name="step"/> 0) or of a run resumed from the checkpoint at
+    /// <paramref name="step"/>: drops what an earlier process logged after it. metrics.jsonl keeps its lines up to the
+    /// step; TensorBoard's event files cannot be cut, so they are deleted and rewritten from the kept lines.
+    /// </summary>
+    public void RewindTo(long step)
+    {
+        run.TruncateMetricsAfter(step);
+        if (!tensorboardWanted) return;
+        if (Directory.Exists(TensorboardPath)) Directory.Delete(TensorboardPath, recursive: true);
+        var writer = Tensorboard();
+        foreach (var line in StepLines.Read(run.MetricsPath))
+        {
+            if (line["step"] is not JsonValue stepValue || !stepValue.TryGetValue(out long logged)) continue;
+            foreach (var (name, value) in line)
+                if (name is not ("step" or "epoch") && value is JsonValue number && number.TryGetValue(out double x) && double.IsFinite(x))
+                    writer.add_scalar(name, (float)x, checked((int)logged));
+        }
+    }
+
+    SummaryWriter Tensorboard()
+    {
+        if (tensorboard is null)
         {
             Runtime.TorchRuntime.EnsureLoaded();
-            this.tensorboard = TorchSharp.torch.utils.tensorboard.SummaryWriter(Path.Combine(run.Path, "tensorboard"));
+            tensorboard = TorchSharp.torch.utils.tensorboard.SummaryWriter(TensorboardPath);
         }
+        return tensorboard;
     }
 
     /// <summary>While a progress bar is shown, the latest metrics become its status instead of console lines.</summary>
@@ -39,9 +71,9 @@ public sealed class MetricsLogger
         foreach (var (name, value) in metrics) line[name] = JsonValues.From(value);
         run.AppendMetrics(line);
 
-        if (tensorboard is not null)
+        if (tensorboardWanted)
             foreach (var (name, value) in metrics)
-                if (double.IsFinite(value)) tensorboard.add_scalar(name, (float)value, checked((int)step));
+                if (double.IsFinite(value)) Tensorboard().add_scalar(name, (float)value, checked((int)step));
 
         string compact = Compact(step, metrics);
         if (progress is not null) progress.SetStatus(compact);

@@ -83,17 +83,10 @@ public sealed class RunDirectory
         stream.Flush(flushToDisk: false);
     }
 
-    /// <summary>On resume from a checkpoint at <paramref name="step"/>: drops metric lines logged after it,
-    /// so the resumed run's metrics equal an uninterrupted run's.</summary>
-    public void TruncateMetricsAfter(long step)
-    {
-        if (!File.Exists(MetricsPath)) return;
-        var kept = File.ReadLines(MetricsPath)
-            .Where(line => line.Length > 0)
-            .Where(line => JsonNode.Parse(line)?["step"]?.GetValue<long>() is long s && s <= step)
-            .ToList();
-        AtomicFile.WriteAllText(MetricsPath, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n");
-    }
+    /// <summary>On resume from a checkpoint at <paramref name="step"/> (0 without one): drops metric lines logged
+    /// after it, so the resumed run's metrics equal an uninterrupted run's. <see cref="MetricsLogger.RewindTo"/>
+    /// calls it, with the TensorBoard events.</summary>
+    public void TruncateMetricsAfter(long step) => StepLines.KeepThrough(MetricsPath, step);
 
     /// <summary>Records a value in run.json (for example "data": counts of rows read and dropped).</summary>
     public void Set(string key, JsonNode? value)

@@ -69,11 +69,13 @@ public sealed class Trainer
             objective.LoadModel(store.PathOf(resumeFrom));
             store.LoadOptimizers(resumeFrom, optimizers);
             CheckpointStore.RestoreTorchRng(state.TorchRngState);
-            run.TruncateMetricsAfter(resumeFrom);
+            logger.RewindTo(resumeFrom);
             (step, epoch, stepInEpoch) = (state.Step, state.Epoch, state.StepInEpoch);
         }
         else
         {
+            // A fresh start, or --resume before the first checkpoint: lines an earlier process logged are dropped.
+            logger.RewindTo(0);
             Seeding.SetGlobal(Seeding.Derive(options.Seed, "train/torch"));
         }
 

@@ -51,10 +51,13 @@ public class ScoreSummaryTests
         // The intervals are the bootstrap of the items: paired for deltas.
         Assert.Equal(Bootstrap.Mean([1, 0, 1, 1], bootstrap), summary.Categories[0].ByModel[0]);
         Assert.Equal(Bootstrap.PairedDifference([1, 1, 1, 1], [1, 0, 1, 1], bootstrap), summary.Categories[0].DeltaFromFirst[1]);
-        // The average's items are weighted N / (C n_c): 6 / (2 * 4) = 0.75 in a, 6 / (2 * 2) = 1.5 in b.
-        Assert.Equal(Bootstrap.PairedDifference([0.75, 0.75, 0.75, 0.75, 1.5, 0], [0.75, 0, 0.75, 0.75, 0, 0], bootstrap),
+        // The average's items are weighted N / (C n_c): 6 / (2 * 4) = 0.75 in a, 6 / (2 * 2) = 1.5 in b, and resampled
+        // within each category (stratified).
+        int[] strata = [0, 0, 0, 0, 1, 1];
+        Assert.Equal(Bootstrap.PairedDifference([0.75, 0.75, 0.75, 0.75, 1.5, 0], [0.75, 0, 0.75, 0.75, 0, 0], bootstrap, strata),
             summary.Average.DeltaFromFirst[1]);
-        Assert.Equal(Bootstrap.Mean([0.75, 0, 0.75, 0.75, 0, 0], bootstrap), summary.Average.ByModel[0]);
+        Assert.Equal(Bootstrap.Mean([0.75, 0, 0.75, 0.75, 0, 0], bootstrap, strata), summary.Average.ByModel[0]);
+        Assert.NotEqual(Bootstrap.Mean([0.75, 0, 0.75, 0.75, 0, 0], bootstrap), summary.Average.ByModel[0]);
     }
 
     [Fact]

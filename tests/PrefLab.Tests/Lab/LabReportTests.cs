@@ -85,13 +85,15 @@ public class LabReportTests(StudyLabFixture study) : IClassFixture<StudyLabFixtu
                     """, ("$d", data), ("$c", FakeExecutor.Categories[c]))[0][0] is double m ? m : double.NaN;
                 Assert.Equal(sqlMean.ToString("F3", CultureInfo.InvariantCulture), row[1 + c][..row[1 + c].IndexOf(' ')]);
             }
-            // The average: each category counts once (equal item counts here, so plain concatenation).
+            // The average: each category counts once (equal item counts here, so plain concatenation), resampled within categories.
             var all = Enumerable.Range(0, 3).Select(s => (IReadOnlyList<double>)byCategory.SelectMany(c => c[s]).ToList()).ToList();
-            Assert.Equal(ReportFormat.Score(Bootstrap.MeanOverSeeds(all, Options)), row[1 + FakeExecutor.Categories.Length]);
+            var strata = byCategory.SelectMany((c, index) => c[0].Select(_ => index)).ToArray();
+            Assert.Equal(ReportFormat.Score(Bootstrap.MeanOverSeeds(all, Options, strata: strata)), row[1 + FakeExecutor.Categories.Length]);
         }
         var noisy = Enumerable.Range(0, 3).Select(s => (IReadOnlyList<double>)FakeExecutor.Categories.SelectMany(c => DirectScores(store, "noisy", c)[s]).ToList()).ToList();
         var good = Enumerable.Range(0, 3).Select(s => (IReadOnlyList<double>)FakeExecutor.Categories.SelectMany(c => DirectScores(store, "good", c)[s]).ToList()).ToList();
-        Assert.Equal(ReportFormat.Delta(Bootstrap.DifferenceOverSeeds(good, noisy, Options)), rows[1][^2]);
+        var itemStrata = FakeExecutor.Categories.SelectMany((c, index) => DirectScores(store, "good", c)[0].Select(_ => index)).ToArray();
+        Assert.Equal(ReportFormat.Delta(Bootstrap.DifferenceOverSeeds(good, noisy, Options, strata: itemStrata)), rows[1][^2]);
 
         // The per-category differences that follow the table: good − noisy, paired by item.
         var (deltaHeader, deltas) = TableAfter(study.Report.Markdown, "## 1. Preference data", skipTables: 1);

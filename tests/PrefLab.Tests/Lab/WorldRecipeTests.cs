@@ -2,6 +2,7 @@ using PrefLab.Cli.Lab;
 using PrefLab.Lab.Grid;
 using PrefLab.Lab.Recipes;
 using PrefLab.Training;
+using PrefLab.World;
 using Xunit;
 
 namespace PrefLab.Tests.Lab;
@@ -39,20 +40,28 @@ public class WorldRecipeTests
         Assert.Equal(recipe.Ppo.TotalEpisodes, ppo.GetLong("total-episodes"));
         Assert.Equal(recipe.Ppo.PpoEpochs, ppo.GetLong("ppo-epochs"));
         Assert.Equal(recipe.Ppo.MaxNewTokens, ppo.GetLong("max-new-tokens"));
+        Assert.Equal(recipe.Ppo.Lambda, ppo.GetDouble("lam"));
+        if (recipe.Ppo.ValueLr is double valueLr) Assert.Equal(valueLr, ppo.GetDouble("value-lr"));
         AssertCarries(grid.FixedRewardModel, recipe.RewardModel, "reward_model");
     }
 
     [Fact]
-    public void The_tests_recipe_differs_from_the_demo_only_in_stated_budgets()
+    public void The_quick_and_tests_recipes_share_the_demo_learning_rates_and_differ_in_budgets_only()
     {
         var demo = WorldRecipes.Demo;
-        var tests = WorldRecipes.Tests;
-        Assert.Equal(demo.Pretrain, tests.Pretrain);
-        Assert.Equal(demo.Sft, tests.Sft);
-        Assert.Equal(demo.Dpo, tests.Dpo);
-        Assert.Equal(demo.DpoBeta, tests.DpoBeta);
-        Assert.Equal(demo.RewardModel, tests.RewardModel);
-        Assert.Equal(demo.Ppo with { Updates = tests.Ppo.Updates }, tests.Ppo);
-        Assert.Equal((demo.Scale, demo.Preset, demo.MaxLength), (tests.Scale, tests.Preset, tests.MaxLength));
+        foreach (var other in new[] { WorldRecipes.Quick, WorldRecipes.Tests })
+        {
+            // The optimizer settings are the demo's; only epochs (and logging) change with the World's size.
+            Assert.Equal(demo.Pretrain with { Epochs = other.Pretrain.Epochs, LogEvery = other.Pretrain.LogEvery }, other.Pretrain);
+            Assert.Equal(demo.Sft with { Epochs = other.Sft.Epochs, LogEvery = other.Sft.LogEvery }, other.Sft);
+            Assert.Equal(demo.Dpo with { Epochs = other.Dpo.Epochs, LogEvery = other.Dpo.LogEvery }, other.Dpo);
+            Assert.Equal(demo.RewardModel with { Epochs = other.RewardModel.Epochs, LogEvery = other.RewardModel.LogEvery }, other.RewardModel);
+            Assert.Equal((demo.DpoBeta, demo.Preset, demo.MaxLength), (other.DpoBeta, other.Preset, other.MaxLength));
+            Assert.Equal((demo.Ppo.Lr, demo.Ppo.KlCoef), (other.Ppo.Lr, other.Ppo.KlCoef));
+            // The small World has fewer rows, so it gets at least the demo's epochs.
+            Assert.Equal(WorldScale.Small, other.Scale);
+            Assert.True(other.Sft.Epochs >= demo.Sft.Epochs && other.RewardModel.Epochs >= demo.RewardModel.Epochs, other.Name);
+        }
+        Assert.Equal(WorldScale.Default, demo.Scale);
     }
 }

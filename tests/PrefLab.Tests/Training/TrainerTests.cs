@@ -88,6 +88,38 @@ public class TrainerTests
         Assert.NotEqual(straight.Objective.Weights(), other.Objective.Weights());
     }
 
+    [Theory]
+    [InlineData(2)]   // killed before the first checkpoint (step 3): the resumed run starts over
+    [InlineData(7)]   // killed between checkpoints 6 and 9
+    public void A_resumed_run_logs_every_step_once_in_metrics_and_tensorboard_wherever_it_was_killed(int killedAt)
+    {
+        using var dir = new TempDir();
+        var options = new TrainingOptions { Lr = 1e-2, BatchSize = 4, Epochs = 2, Seed = 9, SaveEvery = 3, LogEvery = 1 };
+        RunDirectory Start(bool resume, string name = "run") => RunDirectory.Start(dir.File(name), "toy", NoOptions, options.Seed, resume);
+        var straight = Start(resume: false, "straight");
+        new Trainer(new ToyObjective(40, seed: 5), options, straight, new MetricsLogger(straight, tensorboard: false, null), "toy").Run();
+        var run = Start(resume: false);
+        var killed = new Trainer(new ToyObjective(40, seed: 5), options, run, new MetricsLogger(run, tensorboard: true, null), "toy")
+        {
+            AfterStep = s => { if (s == killedAt) throw new OperationCanceledException("killed"); },
+        };
+        Assert.Throws<OperationCanceledException>(() => killed.Run());
+        Assert.Equal(killedAt, Metrics(run).Count);
+        // A kill in mid-write leaves a torn last line.
+        File.AppendAllText(run.MetricsPath, "{\"step\": 99, \"lo");
+
+        run = Start(resume: true);
+        new Trainer(new ToyObjective(40, seed: 5), options with { Resume = true }, run, new MetricsLogger(run, tensorboard: true, null), "toy").Run();
+
+        // The uninterrupted run's lines: each step once (the last step adds its evaluation line).
+        static List<string> Lines(RunDirectory r) => Metrics(r).Select(m => $"{m["step"]} {string.Join(",", m.AsObject().Select(p => p.Key))}").ToList();
+        Assert.Equal(Lines(straight), Lines(run));
+        Assert.Equal(20, Metrics(straight).Select(m => m["step"]!.GetValue<long>()).Distinct().Count());
+        // TensorBoard's events cannot be cut: the resumed run rewrites one file from the kept lines and goes on in it.
+        var events = Directory.GetFiles(Path.Combine(run.Path, MetricsLogger.TensorboardFolder), "events.out.tfevents*", SearchOption.AllDirectories);
+        Assert.Single(events);
+    }
+
     [Fact]
     public void Live_tensor_count_is_flat_across_steps()
     {

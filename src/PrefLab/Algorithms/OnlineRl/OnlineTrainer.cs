@@ -60,6 +60,7 @@ public static class OnlineTrainer
 
         var store = new CheckpointStore(run.CheckpointsPath, options.KeepCheckpoints);
         var rolloutLog = new RolloutLog(run.Path);
+        var logger = new MetricsLogger(run, options.Tensorboard, options.Console);
         long step = 0;
         if (options.Resume && store.Latest is long resumeFrom)
         {
@@ -68,19 +69,18 @@ public static class OnlineTrainer
             store.LoadOptimizers(resumeFrom, objective.Optimizers);
             CheckpointStore.RestoreTorchRng(state.TorchRngState);
             objective.Restore(state.Extra);
-            run.TruncateMetricsAfter(resumeFrom);
+            logger.RewindTo(resumeFrom);
             rolloutLog.TruncateAfter(resumeFrom);
             step = state.Step;
         }
         else
         {
             // A fresh start (or --resume without a checkpoint) keeps no earlier lines.
-            run.TruncateMetricsAfter(0);
+            logger.RewindTo(0);
             rolloutLog.TruncateAfter(0);
             Seeding.SetGlobal(Seeding.Derive(options.Seed, "online-rl/torch"));
         }
 
-        var logger = new MetricsLogger(run, options.Tensorboard, options.Console);
         var lastMetrics = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
         using (var progress = ProgressReporter.Start(objective.Command, totalSteps, "update"))

@@ -53,12 +53,5 @@ public sealed class RolloutLog
     }
 
     /// <summary>Keeps the lines of updates up to <paramref name="step"/> (resume).</summary>
-    public void TruncateAfter(long step)
-    {
-        if (!File.Exists(Path)) return;
-        var kept = File.ReadLines(Path)
-            .Where(line => line.Length > 0 && JsonNode.Parse(line)?["step"]?.GetValue<long>() is long s && s <= step)
-            .ToList();
-        AtomicFile.WriteAllText(Path, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n");
-    }
+    public void TruncateAfter(long step) => StepLines.KeepThrough(Path, step);
 }

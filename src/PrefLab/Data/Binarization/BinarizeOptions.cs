@@ -75,9 +75,13 @@ public sealed record BinarizeOptions
         string? implied = named.ImpliedScore;
         if (implied is not null && score is not null && !score.Equals(implied, StringComparison.OrdinalIgnoreCase))
             throw UserError.InOption("score", $"strategy '{named.Name}' ranks by {implied}, not '{score}'; use " +
-                string.Join(", ", Strategies.Where(s => s.ImpliedScore is null).Select(s => s.Name)) + " with --score");
+                OrList(Strategies.Where(s => s.ImpliedScore is null).Select(s => s.Name).ToArray()) + " with --score");
         return new BinarizeOptions { Selection = named.Selection, Score = implied ?? score, Seed = seed };
     }
+
+    // "a, b or c"
+    static string OrList(IReadOnlyList<string> names) =>
+        names.Count <= 1 ? string.Join("", names) : string.Join(", ", names.Take(names.Count - 1)) + " or " + names[^1];
 
     public static string SelectionName(PairSelection selection) => selection switch
     {

@@ -9,8 +9,8 @@ namespace PrefLab.Evaluation.Reporting;
 /// interval over items (<see cref="Bootstrap.Mean"/>); a model's delta is its mean minus the first model's on the same
 /// items, with the paired bootstrap (<see cref="Bootstrap.PairedDifference"/>: one item draw serves both, so item
 /// difficulty cancels). The average is the mean of the category means: every item is weighted by N / (C · n_c)
-/// (N items, C categories, n_c in its category) and the same two bootstraps run on the weighted scores, as the lab's
-/// report does.
+/// (N items, C categories, n_c in its category) and the same two bootstraps run on the weighted scores, resampling
+/// within each category (stratified: every replicate keeps each category's n_c), as the lab's report does.
 /// </summary>
 public static class ScoreSummaries
 {
@@ -36,16 +36,17 @@ public static class ScoreSummaries
         var weighted = models.Select((_, m) => (IReadOnlyList<double>)columns
             .SelectMany(c => c.ByModel[m].Select(i => i.Score * total / ((double)columns.Count * c.ByModel[m].Count)))
             .ToList()).ToList();
+        var strata = columns.SelectMany((c, index) => c.ByModel[0].Select(_ => index)).ToArray();
         var average = Scores(AverageName, string.Join("+", suites.Select(s => s.Name).Distinct()), weighted, bootstrap,
-            models.Select(_ => (IReadOnlyList<MetricEstimate>)[]).ToList());
+            models.Select(_ => (IReadOnlyList<MetricEstimate>)[]).ToList(), strata);
         return new ScoreSummary(categories, average);
     }
 
     static CategoryScores Scores(string category, string suite, IReadOnlyList<IReadOnlyList<double>> scoresByModel, BootstrapOptions bootstrap,
-        IReadOnlyList<IReadOnlyList<MetricEstimate>> metrics)
+        IReadOnlyList<IReadOnlyList<MetricEstimate>> metrics, IReadOnlyList<int>? strata = null)
     {
-        var means = scoresByModel.Select(scores => Bootstrap.Mean(scores, bootstrap)).ToList();
-        var deltas = scoresByModel.Select((scores, m) => m == 0 ? (Estimate?)null : Bootstrap.PairedDifference(scores, scoresByModel[0], bootstrap)).ToList();
+        var means = scoresByModel.Select(scores => Bootstrap.Mean(scores, bootstrap, strata)).ToList();
+        var deltas = scoresByModel.Select((scores, m) => m == 0 ? (Estimate?)null : Bootstrap.PairedDifference(scores, scoresByModel[0], bootstrap, strata)).ToList();
         return new CategoryScores(category, suite, scoresByModel[0].Count, means, deltas, metrics);
     }
 

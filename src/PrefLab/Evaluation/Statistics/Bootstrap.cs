@@ -15,22 +15,29 @@ namespace PrefLab.Evaluation.Statistics;
 /// and, with <see cref="SeedResampling.Resample"/> and S &gt; 1, draws the seeds with replacement too; the
 /// replicate's statistic is the mean over drawn seeds of the mean over drawn items. Differences between two
 /// models share the item draw (paired by item), while each model's seeds are drawn independently.
+///
+/// Strata: the average over categories is the mean of the category means, so its sampling distribution holds each
+/// category's item count fixed. Given <c>strata</c> (each item's category index), a replicate draws n_c items with
+/// replacement within every category c instead of N from the pooled set; pooled draws would let the category
+/// counts vary between replicates and widen the interval for nothing.
 /// </remarks>
 public static class Bootstrap
 {
     /// <summary>Interval for the mean of per-item scores.</summary>
-    public static Estimate Mean(IReadOnlyList<double> scores, BootstrapOptions? options = null) =>
-        MeanOverSeeds([scores], options, SeedResampling.Fixed);
+    /// <param name="strata">Each item's stratum (category) index, for a stratified resample; null: pooled.</param>
+    public static Estimate Mean(IReadOnlyList<double> scores, BootstrapOptions? options = null, IReadOnlyList<int>? strata = null) =>
+        MeanOverSeeds([scores], options, SeedResampling.Fixed, strata);
 
     /// <summary>
     /// Paired interval for mean(first) - mean(second), where first[i] and second[i] score the same item:
     /// one item draw serves both models, so item difficulty cancels.
     /// </summary>
-    public static Estimate PairedDifference(IReadOnlyList<double> first, IReadOnlyList<double> second, BootstrapOptions? options = null)
+    public static Estimate PairedDifference(IReadOnlyList<double> first, IReadOnlyList<double> second, BootstrapOptions? options = null,
+        IReadOnlyList<int>? strata = null)
     {
         if (first.Count != second.Count)
             throw new ArgumentException($"paired scores need the same items: {first.Count} and {second.Count} scores");
-        return DifferenceOverSeeds([first], [second], options, SeedResampling.Fixed);
+        return DifferenceOverSeeds([first], [second], options, SeedResampling.Fixed, strata);
     }
 
     /// <summary>
@@ -96,11 +103,12 @@ public static class Bootstrap
     /// score on item i (every seed scores the same items in the same order). See the class remarks for the method.
     /// </summary>
     public static Estimate MeanOverSeeds(IReadOnlyList<IReadOnlyList<double>> scoresBySeed, BootstrapOptions? options = null,
-        SeedResampling seeds = SeedResampling.Resample)
+        SeedResampling seeds = SeedResampling.Resample, IReadOnlyList<int>? strata = null)
     {
         options ??= BootstrapOptions.Default;
         options.Validate();
         int items = RequireAligned(scoresBySeed, nameof(scoresBySeed));
+        var groups = Groups(strata, items);
         var scores = ToArrays(scoresBySeed);
         var random = new ResampleStream(options.Seed);
         var counts = new int[items];
@@ -108,7 +116,7 @@ public static class Bootstrap
         var replicates = new double[options.Resamples];
         for (int b = 0; b < replicates.Length; b++)
         {
-            DrawCounts(random, counts);
+            DrawCounts(random, counts, groups);
             DrawSeeds(random, seedDraw, seeds);
             replicates[b] = MeanOfSeeds(scores, seedDraw, counts);
         }
@@ -120,7 +128,7 @@ public static class Bootstrap
     /// both (paired by item); each model's seeds are drawn on their own. Seed counts may differ between models.
     /// </summary>
     public static Estimate DifferenceOverSeeds(IReadOnlyList<IReadOnlyList<double>> first, IReadOnlyList<IReadOnlyList<double>> second,
-        BootstrapOptions? options = null, SeedResampling seeds = SeedResampling.Resample)
+        BootstrapOptions? options = null, SeedResampling seeds = SeedResampling.Resample, IReadOnlyList<int>? strata = null)
     {
         options ??= BootstrapOptions.Default;
         options.Validate();
@@ -128,6 +136,7 @@ public static class Bootstrap
         int secondItems = RequireAligned(second, nameof(second));
         if (items != secondItems)
             throw new ArgumentException($"the two models must be scored on the same items: {items} and {secondItems} items");
+        var groups = Groups(strata, items);
         double[][] firstScores = ToArrays(first), secondScores = ToArrays(second);
         var random = new ResampleStream(options.Seed);
         var counts = new int[items];
@@ -136,7 +145,7 @@ public static class Bootstrap
         var replicates = new double[options.Resamples];
         for (int b = 0; b < replicates.Length; b++)
         {
-            DrawCounts(random, counts);
+            DrawCounts(random, counts, groups);
             DrawSeeds(random, firstSeeds, seeds);
             DrawSeeds(random, secondSeeds, seeds);
             replicates[b] = MeanOfSeeds(firstScores, firstSeeds, counts) - MeanOfSeeds(secondScores, secondSeeds, counts);
@@ -167,6 +176,27 @@ public static class Bootstrap
     {
         Array.Clear(counts);
         for (int draw = 0; draw < counts.Length; draw++) counts[random.Next(counts.Length)]++;
+    }
+
+    // Stratified: within each group, as many draws with replacement as it has items (null groups: pooled).
+    static void DrawCounts(ResampleStream random, int[] counts, int[][]? groups)
+    {
+        if (groups is null)
+        {
+            DrawCounts(random, counts);
+            return;
+        }
+        Array.Clear(counts);
+        foreach (var group in groups)
+            for (int draw = 0; draw < group.Length; draw++) counts[group[random.Next(group.Length)]]++;
+    }
+
+    /// <summary>The item indices of each stratum, in order of first appearance (null without strata).</summary>
+    static int[][]? Groups(IReadOnlyList<int>? strata, int items)
+    {
+        if (strata is null) return null;
+        if (strata.Count != items) throw new ArgumentException($"{strata.Count} strata for {items} items", nameof(strata));
+        return Enumerable.Range(0, items).GroupBy(i => strata[i]).Select(g => g.ToArray()).ToArray();
     }
 
     static void DrawSeeds(ResampleStream random, int[] seedDraw, SeedResampling seeds)

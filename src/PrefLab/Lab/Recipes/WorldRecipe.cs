@@ -9,6 +9,10 @@ public sealed record PpoRecipe
 {
     public double KlCoef { get; init; } = 0.05;
     public double Lr { get; init; } = 1e-4;
+    /// <summary>The value model's learning rate (null: <see cref="Lr"/>).</summary>
+    public double? ValueLr { get; init; }
+    /// <summary>GAE λ (1: Monte-Carlo returns minus the value baseline).</summary>
+    public double Lambda { get; init; } = 0.95;
     /// <summary>Prompts per update.</summary>
     public int RolloutBatchSize { get; init; } = 32;
     public int PpoEpochs { get; init; } = 4;
@@ -60,8 +64,9 @@ public sealed record WorldRecipe
 
     /// <summary>PPO's options as a grid flow mapping body.</summary>
     public static string GridOptions(PpoRecipe p) =>
-        $"kl-coef: {Number(p.KlCoef)}, lr: {Number(p.Lr)}, rollout-batch-size: {p.RolloutBatchSize}, ppo-epochs: {p.PpoEpochs}, " +
-        $"num-minibatches: {p.NumMinibatches}, max-new-tokens: {p.MaxNewTokens}, total-episodes: {p.TotalEpisodes}";
+        $"kl-coef: {Number(p.KlCoef)}, lr: {Number(p.Lr)}, {(p.ValueLr is double v ? $"value-lr: {Number(v)}, " : "")}lam: {Number(p.Lambda)}, " +
+        $"rollout-batch-size: {p.RolloutBatchSize}, ppo-epochs: {p.PpoEpochs}, num-minibatches: {p.NumMinibatches}, " +
+        $"max-new-tokens: {p.MaxNewTokens}, total-episodes: {p.TotalEpisodes}";
 
     /// <summary>A number as YAML reads it back exactly (invariant culture, round-trip).</summary>
     public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);

@@ -135,7 +135,7 @@ public static class Instrument
         var node = context.Store.Nodes().FirstOrDefault(n => n.Kind == "world" && n.Status == NodeStatus.Done);
         if (node is null) return null;
         string folder = Path.Combine(context.Folder.WorkFolder, "world", node.Id);
-        return Directory.Exists(folder) ? WorldInstance.Load(folder) : null;
+        return File.Exists(Path.Combine(folder, WorldManifest.FileName)) ? WorldInstance.Load(folder) : null;
     }
 
     static Estimate ReferenceScore(ScoreBook book, WorldInstance world, ResponderProfile profile, ItemSet items)

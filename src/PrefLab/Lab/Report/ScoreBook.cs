@@ -17,7 +17,7 @@ public sealed class ItemSet(SortedDictionary<string, string[]> byCategory, int l
 /// Item scores from the store, turned into estimates with <see cref="Bootstrap"/>: a category's score is the mean
 /// over seeds of the per-seed item means (<see cref="Bootstrap.MeanOverSeeds"/>, resampling items and seeds);
 /// the average is the mean of the category means, computed on items reweighted by N / (C · n_category) so that each
-/// category counts once; differences between configurations are paired by item
+/// category counts once, and resampled within each category (stratified); differences between configurations are paired by item
 /// (<see cref="Bootstrap.DifferenceOverSeeds"/>).
 /// </summary>
 public sealed class ScoreBook(LabStore store, BootstrapOptions bootstrap)
@@ -49,15 +49,21 @@ public sealed class ScoreBook(LabStore store, BootstrapOptions bootstrap)
 
     /// <summary>A category's score (or the average over categories when <paramref name="category"/> is null).</summary>
     public Estimate Mean(Config config, ItemSet items, string? category) =>
-        Evaluation.Statistics.Bootstrap.MeanOverSeeds(Matrix(config, items, category), Bootstrap);
+        Evaluation.Statistics.Bootstrap.MeanOverSeeds(Matrix(config, items, category), Bootstrap, strata: Strata(items, category));
 
     /// <summary><paramref name="first"/> minus <paramref name="second"/>, paired by item.</summary>
     public Estimate Difference(Config first, Config second, ItemSet items, string? category) =>
-        Evaluation.Statistics.Bootstrap.DifferenceOverSeeds(Matrix(first, items, category), Matrix(second, items, category), Bootstrap);
+        Evaluation.Statistics.Bootstrap.DifferenceOverSeeds(Matrix(first, items, category), Matrix(second, items, category), Bootstrap,
+            strata: Strata(items, category));
 
     /// <summary>The average over categories of fixed per-item scores (a World reference responder's): one row, no seeds.</summary>
     public Estimate Mean(IReadOnlyDictionary<(string Category, string Item), double> scores, ItemSet items) =>
-        Evaluation.Statistics.Bootstrap.MeanOverSeeds([Columns(items, null).Select(c => scores[c.Key] * c.Weight).ToArray()], Bootstrap);
+        Evaluation.Statistics.Bootstrap.MeanOverSeeds([Columns(items, null).Select(c => scores[c.Key] * c.Weight).ToArray()], Bootstrap,
+            strata: Strata(items, null));
+
+    /// <summary>For the average (no category): each column's category index, so the bootstrap resamples within categories.</summary>
+    static int[]? Strata(ItemSet items, string? category) =>
+        category is not null ? null : items.ByCategory.SelectMany((pair, index) => pair.Value.Select(_ => index)).ToArray();
 
     /// <summary>[seed][item] scores of a configuration on a category's items (or all items, reweighted, for the average).</summary>
     public IReadOnlyList<IReadOnlyList<double>> Matrix(Config config, ItemSet items, string? category)
