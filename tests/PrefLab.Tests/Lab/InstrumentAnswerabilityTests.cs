@@ -49,4 +49,21 @@ public class InstrumentAnswerabilityTests
         // A policy made worse also shows the instrument moves it.
         Assert.True(Answerable(Figures(E(-0.1, -0.14, -0.06), Flat, Flat, 0.62))["data"]);
     }
+
+    [Fact]
+    public void Reward_models_are_compared_on_the_pairs_both_scored_paired_by_pair()
+    {
+        // 200 shared pairs: the first RM right on 160, the second on 120 of the same pairs (and on a pair the first never saw).
+        var first = Enumerable.Range(0, 200).ToDictionary(i => ("world-heldout · safety", $"p{i:D3}"), i => i < 160 ? 1.0 : 0.0);
+        var second = Enumerable.Range(0, 200).ToDictionary(i => ("world-heldout · safety", $"p{i:D3}"), i => i < 120 ? 1.0 : 0.0);
+        second[("world-heldout · safety", "extra")] = 1.0;
+        var options = new BootstrapOptions { Resamples = 1000 };
+        var difference = Instrument.AgreementDifference("rm on clean", first, "rm on noisy", second, options)!;
+        Assert.Equal(200, difference.Pairs);
+        Assert.Equal(0.2, difference.Difference.Mean, 12);
+        // Paired: the pairs the second gets right the first gets right too, so the difference's spread is only the
+        // 40 pairs where they disagree (±0.055), narrower than the unpaired difference of 0.8 and 0.6 (±0.088).
+        Assert.True(difference.Difference.Lower > 0.13 && difference.Difference.Upper < 0.27, $"{difference.Difference}");
+        Assert.Null(Instrument.AgreementDifference("a", first, "b", new Dictionary<(string, string), double> { [("x", "y")] = 1 }, options));
+    }
 }

@@ -11,6 +11,10 @@ namespace PrefLab.Lab.Report;
 /// <summary>A reward model's agreement with the gold judge on the World's held-out pairs, overall and per category.</summary>
 public sealed record RewardModelAgreement(string Label, string RewardModel, string? Dataset, Estimate Agreement, IReadOnlyDictionary<string, Estimate> ByCategory);
 
+/// <summary>Two reward models' gold agreement on the same held-out pairs: <paramref name="First"/> minus
+/// <paramref name="Second"/>, paired by pair (one pair draw serves both), over the pairs both scored.</summary>
+public sealed record RewardModelDifference(string First, string Second, int Pairs, Estimate Difference);
+
 /// <summary>A policy configuration's average score and its difference from the SFT policy's, paired by item.</summary>
 public sealed record PolicyUplift(string Algorithm, string? Data, string? RewardModel, string? Prompts, IReadOnlyList<long> Seeds, Estimate Score, Estimate Uplift);
 
@@ -34,7 +38,8 @@ public sealed record InstrumentFigures(
     double? PretrainEvalLoss,
     IReadOnlyList<RewardModelAgreement> RewardModels,
     IReadOnlyList<PolicyUplift> Uplifts,
-    IReadOnlyList<QuestionStatus> Questions)
+    IReadOnlyList<QuestionStatus> Questions,
+    IReadOnlyList<RewardModelDifference>? RewardModelDifferences = null)
 {
     public static JsonObject ToJson(Estimate e) => new() { ["mean"] = e.Mean, ["lower"] = e.Lower, ["upper"] = e.Upper, ["n"] = e.N };
 
@@ -72,6 +77,14 @@ public sealed record InstrumentFigures(
             ["expert"] = ToJson(Expert),
             ["pretrain"] = new JsonObject { ["final_train_loss"] = PretrainLoss, ["eval_loss"] = PretrainEvalLoss },
             ["rm_agreement"] = agreement,
+            ["rm_agreement_differences"] = new JsonArray((RewardModelDifferences ?? []).Select(d =>
+            {
+                var entry = ToJson(d.Difference);
+                entry["first"] = d.First;
+                entry["second"] = d.Second;
+                entry["pairs"] = d.Pairs;
+                return (JsonNode?)entry;
+            }).ToArray()),
             ["uplift_vs_sft"] = uplifts,
             ["questions"] = new JsonArray(Questions.Select(q => (JsonNode?)new JsonObject
             {
@@ -124,8 +137,8 @@ public static class Instrument
         }
 
         var (pretrainLoss, pretrainEvalLoss) = PretrainLosses(context.Store);
-        var rewardModels = RewardModelAgreements(context);
-        var figures = new InstrumentFigures(seeds, sftScore, demonstrator, expert, itemCount, pretrainLoss, pretrainEvalLoss, rewardModels, uplifts, []);
+        var (rewardModels, rmDifferences) = RewardModelAgreements(context);
+        var figures = new InstrumentFigures(seeds, sftScore, demonstrator, expert, itemCount, pretrainLoss, pretrainEvalLoss, rewardModels, uplifts, [], rmDifferences);
         return figures with { Questions = Answerability(figures) };
     }
 
@@ -152,9 +165,10 @@ public static class Instrument
         return (Last("loss"), Last("eval/loss"));
     }
 
-    static List<RewardModelAgreement> RewardModelAgreements(ReportContext context)
+    static (List<RewardModelAgreement> Agreements, List<RewardModelDifference> Differences) RewardModelAgreements(ReportContext context)
     {
         var result = new List<RewardModelAgreement>();
+        var verdictsByLabel = new List<(string Label, Dictionary<(string Subset, string Item), double> Gold)>();
         var evaluations = context.Configs.Runs.Where(r => r.RmEvaluationNode is not null && context.Store.IsDone(r.RmEvaluationNode))
             .GroupBy(r => r.RmEvaluationNode!).Select(g => g.First())
             .OrderBy(r => context.Configs.Rank(Grid.Factors.RewardModel, r.Labels.RewardModel))
@@ -171,8 +185,30 @@ public static class Instrument
             string label = run.Labels.Data is null ? rm : $"{rm} on {run.Labels.Data}";
             result.Add(new RewardModelAgreement(label, rm, run.Labels.Data,
                 Bootstrap.Mean(verdicts.Select(v => v.GoldAgreement!.Value).ToList(), bootstrap), byCategory));
+            verdictsByLabel.Add((label, verdicts.ToDictionary(v => (v.Subset, v.ItemId), v => v.GoldAgreement!.Value)));
         }
-        return result;
+        // Every pair of reward models scored on common pairs (the same World's held-out pairs): a paired difference,
+        // so a data-quality or size effect on the RM itself shows with its interval.
+        var differences = new List<RewardModelDifference>();
+        for (int i = 0; i < verdictsByLabel.Count; i++)
+            for (int j = i + 1; j < verdictsByLabel.Count; j++)
+            {
+                if (AgreementDifference(verdictsByLabel[i].Label, verdictsByLabel[i].Gold, verdictsByLabel[j].Label, verdictsByLabel[j].Gold,
+                        bootstrap) is { } difference)
+                    differences.Add(difference);
+            }
+        return (result, differences);
+    }
+
+    /// <summary>first − second gold agreement over the pairs (subset, item) both scored, paired by pair; null when they share none.</summary>
+    public static RewardModelDifference? AgreementDifference(string first, IReadOnlyDictionary<(string Subset, string Item), double> firstGold,
+        string second, IReadOnlyDictionary<(string Subset, string Item), double> secondGold, BootstrapOptions bootstrap)
+    {
+        var shared = firstGold.Keys.Where(secondGold.ContainsKey)
+            .OrderBy(k => k.Subset, StringComparer.Ordinal).ThenBy(k => k.Item, StringComparer.Ordinal).ToList();
+        if (shared.Count == 0) return null;
+        return new RewardModelDifference(first, second, shared.Count, Bootstrap.PairedDifference(
+            shared.Select(k => firstGold[k]).ToList(), shared.Select(k => secondGold[k]).ToList(), bootstrap));
     }
 
     static bool Above(Estimate e) => e.Lower > 0;
@@ -261,6 +297,13 @@ public static class Instrument
                 cells.AddRange(categories.Select(c => r.ByCategory.TryGetValue(c, out var est) ? est.Mean.ToString("F3", CultureInfo.InvariantCulture) : "—"));
                 return (IReadOnlyList<string>)cells;
             })));
+            if (f.RewardModelDifferences is { Count: > 0 } differences)
+            {
+                text.Append("\nDifferences in gold agreement, paired by held-out pair:\n\n");
+                text.Append(ReportFormat.Table(["reward models", "pairs", "Δ gold agreement", "effect"], differences.Select(d =>
+                    (IReadOnlyList<string>)[$"{d.First} − {d.Second}", d.Pairs.ToString(CultureInfo.InvariantCulture),
+                        ReportFormat.Delta(d.Difference), ReportFormat.Verdict(d.Difference)])));
+            }
         }
 
         if (f.Uplifts.Count > 0)
