@@ -73,6 +73,15 @@ public sealed class WorldModelsFixture : IDisposable
     /// per item (generation seed <paramref name="seed"/>): the policy online RL trains, which samples at its temperature.
     /// </summary>
     public Dictionary<string, double> GoldScores(string modelDir, int perCategory = 20, int maxNewTokens = 48,
+        double temperature = 0, int samplesPerItem = 1, long seed = 0) =>
+        GoldItemScores(modelDir, perCategory, maxNewTokens, temperature, samplesPerItem, seed)
+            .GroupBy(i => i.Category).ToDictionary(g => g.Key, g => g.Average(i => i.Score));
+
+    /// <summary>
+    /// The per-item scores behind <see cref="GoldScores"/> (an item's score is the mean over its samples), in a fixed
+    /// order (category, then item), so two models' lists pair item by item.
+    /// </summary>
+    public List<(string Category, double Score)> GoldItemScores(string modelDir, int perCategory = 20, int maxNewTokens = 48,
         double temperature = 0, int samplesPerItem = 1, long seed = 0)
     {
         var options = temperature == 0 ? GenerationOptions.Greedy(maxNewTokens)
@@ -81,16 +90,36 @@ public sealed class WorldModelsFixture : IDisposable
         var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, null));
         using var model = CausalLM.Load(modelDir);
         var generator = TextGenerator.For(model, tokenizer);
-        var scores = new Dictionary<string, double>();
+        var scores = new List<(string Category, double Score)>();
         foreach (string category in WorldCategories.All)
         {
             var items = World.EvalItems(category).Where(i => !i.IsMultipleChoice).Take(perCategory)
                 .SelectMany(i => Enumerable.Repeat(i, samplesPerItem)).ToList();
             var prompts = items.Select(i => (IReadOnlyList<Message>)new[] { Message.User(i.Task.Prompt) }).ToList();
             var result = generator.Generate(chat, prompts, options);
-            scores[category] = items.Select((item, k) => World.Judge.Score(item.Task.Prompt, result.Sequences[k].Text ?? "").Overall).Average();
+            var sampleScores = items.Select((item, k) => World.Judge.Score(item.Task.Prompt, result.Sequences[k].Text ?? "").Overall).ToList();
+            for (int i = 0; i < sampleScores.Count; i += samplesPerItem)
+                scores.Add((category, sampleScores.Skip(i).Take(samplesPerItem).Average()));
         }
         return scores;
+    }
+
+    /// <summary>
+    /// trained − reference on the mean over categories of per-item gold scores, paired by item, with the stratified
+    /// bootstrap the reports use (each category counts once; items resampled within categories): the interval a
+    /// learnability claim has to clear.
+    /// </summary>
+    public static PrefLab.Evaluation.Statistics.Estimate GoldUplift(IReadOnlyList<(string Category, double Score)> trained,
+        IReadOnlyList<(string Category, double Score)> reference)
+    {
+        Assert.Equal(reference.Select(i => i.Category), trained.Select(i => i.Category));
+        var categories = reference.Select(i => i.Category).Distinct().ToList();
+        var counts = reference.GroupBy(i => i.Category).ToDictionary(g => g.Key, g => g.Count());
+        double Weight(string category) => reference.Count / ((double)categories.Count * counts[category]);
+        var strata = reference.Select(i => categories.IndexOf(i.Category)).ToArray();
+        return PrefLab.Evaluation.Statistics.Bootstrap.PairedDifference(
+            trained.Select(i => i.Score * Weight(i.Category)).ToList(), reference.Select(i => i.Score * Weight(i.Category)).ToList(),
+            new PrefLab.Evaluation.Statistics.BootstrapOptions { Resamples = 2000, Seed = 0 }, strata);
     }
 
     /// <summary>A fresh folder for a test's own runs.</summary>

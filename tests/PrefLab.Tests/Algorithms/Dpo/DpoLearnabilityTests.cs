@@ -23,8 +23,11 @@ public class DpoLearnabilityTests(WorldModelsFixture world, ITestOutputHelper ou
     /// <summary>Generative evaluation items per category: 40 takes them all (248), the least noisy estimate the World offers.</summary>
     public const int GoldItemsPerCategory = 40;
 
+    /// <summary>The most the mean gold of greedy answers may fall, at the lower end of its paired 95% interval.</summary>
+    public const double GoldFloor = -0.02;
+
     [Fact]
-    public void DPO_on_clean_pairs_raises_held_out_implicit_reward_accuracy_and_the_gold_score_of_greedy_answers()
+    public void DPO_on_clean_pairs_learns_held_out_preferences_without_lowering_the_gold_score_of_greedy_answers()
     {
         // The World's pairwise preferences (gold agreement 0.95): the last 40 rows held out.
         string folder = world.NewFolder("dpo");
@@ -40,23 +43,27 @@ public class DpoLearnabilityTests(WorldModelsFixture world, ITestOutputHelper ou
         };
         var result = DpoJob.Run(options);
 
-        // Held-out implicit-reward accuracy: exactly 0 at the start (policy == reference, ties count as wrong),
-        // stated threshold 0.65 at the end. Measured with this recipe: 0.700 (seed 1, this test), 0.675 (seed 2).
-        // 40 pairs are a coarse estimate (one pair = 0.025), and about a third of the World's pairs are gold ties the
-        // labeler had to break at random, so accuracy well above 0.8 is not on offer at this size.
+        // Held-out implicit-reward accuracy (a 0/1 verdict per pair, ties wrong): exactly 0 at the start (policy ==
+        // reference), and at the end its 95% interval must clear chance. Measured with this recipe: 0.700 (seed 1).
         double accuracy = result.FinalMetrics["eval/rewards/accuracies"];
-        Assert.True(accuracy >= 0.65, $"held-out implicit-reward accuracy {accuracy:F3}");
+        int right = (int)Math.Round(accuracy * HeldOut);
+        var verdicts = Enumerable.Range(0, HeldOut).Select(i => i < right ? 1.0 : 0.0).ToList();
+        var accuracyInterval = PrefLab.Evaluation.Statistics.Bootstrap.Mean(verdicts, new() { Resamples = 2000 });
+        Assert.True(accuracyInterval.Lower > 0.5, $"held-out implicit-reward accuracy {accuracyInterval}: its interval includes chance");
         Assert.True(result.FinalMetrics["eval/rewards/margins"] > 0);
 
-        // Greedy answers to the same held-out prompts, judged by the World's gold scorer. Stated margin: the mean over
-        // categories rises by more than 0.002. Measured: SFT 0.2635 -> DPO 0.2677 (seed 1, this test; +0.0042, mostly
-        // reasoning +0.015) and 0.2708 (seed 2; +0.0073). The gain is small: offline DPO on 200 pairs moves a 1M-parameter
-        // policy's greedy answers little, and larger steps lower them (see WorldRecipe).
-        var sft = world.GoldScores(world.SftDir, GoldItemsPerCategory);
-        var dpo = world.GoldScores(options.Output, GoldItemsPerCategory);
+        // Greedy answers to the held-out evaluation prompts, judged by the World's gold scorer, paired by item against
+        // SFT. What this size can claim: no loss (the interval's lower end above GoldFloor; larger DPO steps lost up to
+        // 0.07 on the demo's World). It cannot claim a gain: measured +0.014 [-0.002, +0.029] (seed 1, 248 items), an
+        // interval that spans 0, as the demo's DPO uplift does (-0.001 [-0.013, +0.012], 3 seeds).
+        var sftItems = world.GoldItemScores(world.SftDir, GoldItemsPerCategory);
+        var dpoItems = world.GoldItemScores(options.Output, GoldItemsPerCategory);
+        var sft = sftItems.GroupBy(i => i.Category).ToDictionary(g => g.Key, g => g.Average(i => i.Score));
+        var dpo = dpoItems.GroupBy(i => i.Category).ToDictionary(g => g.Key, g => g.Average(i => i.Score));
+        var uplift = WorldModelsFixture.GoldUplift(dpoItems, sftItems);
         string table = string.Join("; ", sft.Keys.Select(c => $"{c} {sft[c]:F3} -> {dpo[c]:F3}")) +
-            $"; mean {sft.Values.Average():F4} -> {dpo.Values.Average():F4}";
-        output.WriteLine($"held-out accuracy {accuracy:F3}, margin {result.FinalMetrics["eval/rewards/margins"]:F3}, {result.Steps} steps; gold {table}");
-        Assert.True(dpo.Values.Average() > sft.Values.Average() + 0.002, table);
+            $"; mean {sft.Values.Average():F4} -> {dpo.Values.Average():F4}; uplift {uplift}";
+        output.WriteLine($"held-out accuracy {accuracyInterval}, margin {result.FinalMetrics["eval/rewards/margins"]:F3}, {result.Steps} steps; gold {table}");
+        Assert.True(uplift.Lower > GoldFloor, table);
     }
 }

@@ -32,7 +32,7 @@ public class PpoLearnabilityTests(WorldModelsFixture world, ITestOutputHelper ou
     public const long EvalSeed = 3;
 
     [Fact]
-    public void PPO_with_the_gold_reward_raises_the_gold_score_of_sampled_answers_to_held_out_prompts_within_20_updates()
+    public void PPO_with_the_gold_reward_trains_20_updates_without_lowering_the_gold_score_of_sampled_answers_to_held_out_prompts()
     {
         string folder = world.NewFolder("ppo");
         var options = WorldRecipe(world.SftDir, world.WorldDir, Path.Combine(world.WorldDir, "prompts", "mixed.jsonl"), Path.Combine(folder, "run"));
@@ -40,17 +40,19 @@ public class PpoLearnabilityTests(WorldModelsFixture world, ITestOutputHelper ou
         Assert.Equal(Updates, result.Steps);
 
         // The held-out World evaluation prompts (never in the prompt pool), answered by sampling at the training
-        // temperature: the policy PPO optimises. Stated margin: the mean over categories rises by more than 0.003.
-        // Measured: SFT 0.2673 -> PPO 0.2723 (seed 1, this test; +0.0050) and 0.2772 (seed 2; +0.0099).
-        // Greedy answers barely move (SFT 0.2635 -> 0.2611 seed 1, 0.2642 seed 2): 20 updates shift the sampling
-        // distribution, not yet its mode. The gains are small; the rollouts' own gold score stays near 0.27
-        // (0.29 at update 1, 0.22-0.30 later) because each update draws other prompts of very different difficulty.
+        // temperature (the policy PPO optimises), paired by item against SFT. What this size can claim: no loss (the
+        // interval's lower end above -0.02). It cannot claim a gain: measured +0.004 [-0.007, +0.015] (seed 1, 248 items
+        // x 4 samples). At the demo's size PPO with the gold reward moved greedy answers 0.000 [-0.021, +0.021] in 12
+        // updates and +0.021 [-0.001, +0.045] in 60 (WorldRecipes' remarks).
         double temperature = options.Temperature;
-        var sft = world.GoldScores(world.SftDir, GoldItemsPerCategory, temperature: temperature, samplesPerItem: SamplesPerItem, seed: EvalSeed);
-        var ppo = world.GoldScores(options.Output, GoldItemsPerCategory, temperature: temperature, samplesPerItem: SamplesPerItem, seed: EvalSeed);
+        var sftItems = world.GoldItemScores(world.SftDir, GoldItemsPerCategory, temperature: temperature, samplesPerItem: SamplesPerItem, seed: EvalSeed);
+        var ppoItems = world.GoldItemScores(options.Output, GoldItemsPerCategory, temperature: temperature, samplesPerItem: SamplesPerItem, seed: EvalSeed);
+        var sft = sftItems.GroupBy(i => i.Category).ToDictionary(g => g.Key, g => g.Average(i => i.Score));
+        var ppo = ppoItems.GroupBy(i => i.Category).ToDictionary(g => g.Key, g => g.Average(i => i.Score));
+        var uplift = WorldModelsFixture.GoldUplift(ppoItems, sftItems);
         string table = string.Join("; ", sft.Keys.Select(c => $"{c} {sft[c]:F3} -> {ppo[c]:F3}")) +
-            $"; mean {sft.Values.Average():F4} -> {ppo.Values.Average():F4}";
+            $"; mean {sft.Values.Average():F4} -> {ppo.Values.Average():F4}; uplift {uplift}";
         output.WriteLine($"gold of sampled answers: {table}");
-        Assert.True(ppo.Values.Average() > sft.Values.Average() + 0.003, table);
+        Assert.True(uplift.Lower > -0.02, table);
     }
 }
