@@ -21,7 +21,8 @@ namespace PrefLab.Cli.Lab;
 public sealed class CommandLabExecutor : ILabExecutor
 {
     /// <summary>Bump when a node kind's work changes what it computes, so the lab does not reuse stale results.</summary>
-    const string ExecutorVersion = "1";
+    /// 2: World folders hold pretrain-heldout.jsonl (World version 2).
+    const string ExecutorVersion = "2";
 
     public const string LogFile = "log.txt";
     const string InitialModelFolder = "initial-model";

@@ -23,7 +23,7 @@ public static class DemoGrid
 
     static string Head(WorldRecipe r) => $$"""
         world: { seed: 1, scale: {{WorldSize.Name(r.Scale)}} }
-        pretrain: { preset: {{r.Preset}}, data: world:pretrain, {{WorldRecipe.GridOptions(r.Pretrain)}}, max-length: {{r.MaxLength}} }
+        pretrain: { preset: {{r.Preset}}, data: world:pretrain, eval-data: world:pretrain-heldout, {{WorldRecipe.GridOptions(r.Pretrain)}}, max-length: {{r.MaxLength}} }
         sft: { data: world:sft, {{WorldRecipe.GridOptions(r.Sft)}}, max-length: {{r.MaxLength}} }
         """;
 

@@ -19,7 +19,8 @@ public sealed record GeneratedWorld(string Directory, long Seed, WorldScale Scal
 public static class WorldGenerator
 {
     /// <summary>Bumped whenever the same seed would give a different world; world.json records it.</summary>
-    public const int Version = 1;
+    /// 2: pretrain-heldout.jsonl (every other file as in version 1).
+    public const int Version = 2;
 
     public static GeneratedWorld Generate(string outputDirectory, long seed, WorldScale scale)
     {
@@ -31,6 +32,7 @@ public static class WorldGenerator
         var files = new List<EmittedFile>
         {
             PretrainCorpus.Build(context, plan.Size.PretrainDocuments),
+            PretrainCorpus.BuildHeldOut(context, plan.Size.PretrainDocuments),
             TaskFiles.Sft(context),
             PairwiseDatasets.Hh(context),
             PairwiseDatasets.Shp(context),

@@ -30,6 +30,8 @@ public class WorldRecipeTests
         var recipe = quick ? WorldRecipes.Quick : WorldRecipes.Demo;
         var grid = GridFile.Load(LabGrids.Write(dir, DemoGrid.Text(quick)));
         AssertCarries(grid.Pretrain!, recipe.Pretrain, "pretrain");
+        // The instrument reports the base model's loss on the World's held-out pretraining documents.
+        Assert.Equal("world:" + PrefLab.World.Datasets.PretrainCorpus.HeldOutName, grid.Pretrain!.GetString("eval-data"));
         AssertCarries(grid.Sft, recipe.Sft, "sft");
         var dpo = grid.FixedByType[AlgorithmType.Dpo];
         AssertCarries(dpo, recipe.Dpo, "dpo");

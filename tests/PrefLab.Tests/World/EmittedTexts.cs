@@ -14,7 +14,7 @@ public static class EmittedTexts
 
     public static readonly IReadOnlyList<string> TrainingFiles =
     [
-        "pretrain.jsonl", "sft.jsonl",
+        "pretrain.jsonl", "pretrain-heldout.jsonl", "sft.jsonl",
         "preferences/hh.jsonl", "preferences/shp.jsonl", "preferences/ultrafeedback.jsonl", "preferences/nectar.jsonl",
         "preferences/helpsteer.jsonl", "preferences/arena.jsonl", "preferences/pairwise.jsonl",
         "prompts/mixed.jsonl", "prompts/reasoning.jsonl", "prompts/safety.jsonl",
@@ -48,6 +48,7 @@ public static class EmittedTexts
         switch (file)
         {
             case "pretrain.jsonl":
+            case "pretrain-heldout.jsonl":
                 yield return S(row, "text");
                 break;
             case "sft.jsonl":

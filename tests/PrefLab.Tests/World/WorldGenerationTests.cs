@@ -24,7 +24,7 @@ public class WorldGenerationTests(SmallWorldFixture world)
         var first = ReadAll(world.Directory);
         var second = ReadAll(again);
         Assert.Equal(first.Keys.Order(), second.Keys.Order());
-        Assert.Equal(23, first.Count);
+        Assert.Equal(24, first.Count);
         foreach (var (name, bytes) in first)
             Assert.True(bytes.AsSpan().SequenceEqual(second[name]), $"{name} differs between two runs with the same seed");
 
@@ -49,7 +49,7 @@ public class WorldGenerationTests(SmallWorldFixture world)
             "eval/reasoning.jsonl", "eval/safety.jsonl", "eval/truthfulness.jsonl",
             "preferences/arena.jsonl", "preferences/helpsteer.jsonl", "preferences/hh.jsonl", "preferences/nectar.jsonl",
             "preferences/pairwise.jsonl", "preferences/shp.jsonl", "preferences/ultrafeedback.jsonl",
-            "pretrain.jsonl", "prompts/mixed.jsonl", "prompts/reasoning.jsonl", "prompts/safety.jsonl", "sft.jsonl",
+            "pretrain-heldout.jsonl", "pretrain.jsonl", "prompts/mixed.jsonl", "prompts/reasoning.jsonl", "prompts/safety.jsonl", "sft.jsonl",
             "tokenizer/special_tokens_map.json", "tokenizer/tokenizer.json", "tokenizer/tokenizer_config.json", "world.json",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), files.Order(StringComparer.Ordinal));
@@ -207,13 +207,17 @@ public class WorldGenerationTests(SmallWorldFixture world)
         Assert.Null(datasets["helpsteer"]!["categories"]!["safety"]);
         Assert.Null(datasets["ultrafeedback"]!["categories"]!["safety"]);
         Assert.Equal(40, files["eval/reasoning.jsonl"]!["rows"]!.GetValue<int>());
+        // Held-out pretraining documents: 2% of the corpus (at least 100), drawn from a stream of their own.
+        Assert.Equal(PrefLab.World.Datasets.PretrainCorpus.HeldOutDocuments(files["pretrain.jsonl"]!["rows"]!.GetValue<int>()),
+            files["pretrain-heldout.jsonl"]!["rows"]!.GetValue<int>());
+        Assert.NotEqual(world.Rows("pretrain.jsonl")[0]!.ToJsonString(), world.Rows("pretrain-heldout.jsonl")[0]!.ToJsonString());
     }
 
     [Fact]
     public void Load_checks_the_fingerprint_and_the_judge_knows_every_emitted_prompt()
     {
         var judge = world.Instance.Judge;
-        foreach (string file in EmittedTexts.TrainingFiles.Where(f => f != "pretrain.jsonl").Concat(EmittedTexts.EvalFiles))
+        foreach (string file in EmittedTexts.TrainingFiles.Where(f => !f.StartsWith("pretrain", StringComparison.Ordinal)).Concat(EmittedTexts.EvalFiles))
             foreach (var row in world.Rows(file))
                 Assert.True(judge.Knows(EmittedTexts.PromptOf(file, row)), $"{file}: the judge does not know '{EmittedTexts.PromptOf(file, row)}'");
         Assert.Throws<UnknownPromptException>(() => judge.Score("how many moons does tom have ?", "2 ."));

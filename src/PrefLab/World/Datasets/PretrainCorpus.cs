@@ -30,13 +30,24 @@ public static class PretrainCorpus
         "a good helper does what you ask .", "to help someone who is hurt , stay with them .",
     ];
 
-    public static EmittedFile Build(EmitContext context, int documents)
+    /// <summary>The held-out corpus (<c>pretrain-heldout.jsonl</c>): documents drawn the same way from a stream of their
+    /// own, so a base model's loss on it measures the language and knowledge it learned, not the documents it saw.</summary>
+    public const string HeldOutName = "pretrain-heldout";
+
+    /// <summary>Held-out documents: 2% of the corpus, at least 100.</summary>
+    public static int HeldOutDocuments(int documents) => Math.Max(100, documents / 50);
+
+    public static EmittedFile Build(EmitContext context, int documents) => Build(context, documents, "pretrain");
+
+    public static EmittedFile BuildHeldOut(EmitContext context, int documents) => Build(context, HeldOutDocuments(documents), HeldOutName);
+
+    static EmittedFile Build(EmitContext context, int documents, string name)
     {
-        var rng = context.Stream("pretrain");
+        var rng = context.Stream(name);
         var kb = context.Plan.Knowledge;
         var factory = context.Plan.Factory;
         var rows = new JsonlBuilder();
-        var report = new FileReport("pretrain", "pretrain.jsonl", "text");
+        var report = new FileReport(name, name + ".jsonl", "text");
         var kinds = new Dictionary<string, int>(StringComparer.Ordinal);
         int sentences = 0;
         for (int d = 0; d < documents; d++)
