@@ -1,3 +1,4 @@
+using PrefLab.Runtime;
 using PrefLab.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -46,7 +47,7 @@ public sealed class ToyObjective : ITrainingObjective
         var mask = tensor(examples.SelectMany(i => Enumerable.Range(0, MaxLength).Select(t => t < lengths[i] ? 1f : 0f)).ToArray())
             .reshape(examples.Count, MaxLength);                     // [b, L]
         var prediction = Model.forward(x).squeeze(-1);               // [b, L]
-        var error = (prediction - y).pow(2) * mask;
+        var error = (prediction - y).Squared() * mask;
         var lossSum = error.sum();
         if (PoisonExample is not null && examples.Any(PoisonExample)) lossSum = lossSum * double.NaN;
         double abs = (prediction - y).abs().mul(mask).sum().item<float>();

@@ -1,3 +1,4 @@
+using PrefLab.Runtime;
 using static TorchSharp.torch;
 
 namespace PrefLab.Algorithms.Common;
@@ -77,7 +78,7 @@ public static class Masked
         var centered = Masks.Fill(values - mean, mask);
         var count = Count(mask, values.dtype);
         var denominator = (unbiased ? count - 1.0 : count).clamp_min(1.0);
-        return centered.square().sum().div(denominator).MoveToOuterDisposeScope();
+        return centered.Squared().sum().div(denominator).MoveToOuterDisposeScope();
     }
 
     /// <summary>

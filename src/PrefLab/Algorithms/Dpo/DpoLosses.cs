@@ -1,3 +1,4 @@
+using PrefLab.Runtime;
 using PrefLab.Algorithms.Common;
 using static TorchSharp.torch;
 
@@ -87,7 +88,7 @@ public static class DpoLosses
         using var scope = NewDisposeScope();
         var chosenRatio = Average(policyChosen, chosenLengths) - Average(referenceChosen, chosenLengths);
         var rejectedRatio = Average(policyRejected, rejectedLengths) - Average(referenceRejected, rejectedLengths);
-        var losses = (chosenRatio - rejectedRatio - 1.0 / (2.0 * beta)).square();
+        var losses = (chosenRatio - rejectedRatio - 1.0 / (2.0 * beta)).Squared();
         return Finish(losses, chosenRatio.mul(beta), rejectedRatio.mul(beta));
     }
 

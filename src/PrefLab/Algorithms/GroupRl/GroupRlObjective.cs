@@ -1,3 +1,4 @@
+using PrefLab.Runtime;
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Kl;
@@ -99,12 +100,12 @@ public sealed class GroupRlObjective : OnlineObjective
             {
                 clipFraction += result.ClipFraction * tokenShare;
                 refKl += result.Kl * tokenShare;
-                approxKl += 0.5 * Masked.Mean(logRatio.square(), slice.ResponseMask).to_type(ScalarType.Float64).item<double>() * tokenShare;
+                approxKl += 0.5 * Masked.Mean(logRatio.Squared(), slice.ResponseMask).to_type(ScalarType.Float64).item<double>() * tokenShare;
             }
             else
             {
                 clipFraction += result.ClipFraction * rowShare;
-                approxKl += 0.5 * logRatio.square().mean().to_type(ScalarType.Float64).item<double>() * rowShare;   // [rows] sequence log-ratios
+                approxKl += 0.5 * logRatio.Squared().mean().to_type(ScalarType.Float64).item<double>() * rowShare;   // [rows] sequence log-ratios
             }
             maxDeviation = Math.Max(maxDeviation, MaxRatioDeviation(result.Ratio));
         }

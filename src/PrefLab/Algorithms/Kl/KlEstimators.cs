@@ -52,7 +52,7 @@ public static class KlEstimators
     {
         Common.Masks.RequireSameShape("log-probs", logProbs, "reference log-probs", refLogProbs);
         using var scope = NewDisposeScope();
-        return (logProbs - refLogProbs).square().mul(0.5).MoveToOuterDisposeScope();
+        return (logProbs - refLogProbs).Squared().mul(0.5).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using PrefLab.Runtime;
 using PrefLab.Algorithms.Common;
 using static TorchSharp.torch;
 
@@ -60,7 +61,7 @@ public static class PpoLosses
             clipFraction = Masked.Mean(clipped.gt(unclipped).to_type(ScalarType.Float64), mask).item<double>();
             // TRL averages over every position including padding (filled so the difference is 0 there), which
             // dilutes the number by the padding fraction; we average over response tokens only.
-            approxKl = 0.5 * Masked.Mean(logRatio.detach().square(), mask).to_type(ScalarType.Float64).item<double>();
+            approxKl = 0.5 * Masked.Mean(logRatio.detach().Squared(), mask).to_type(ScalarType.Float64).item<double>();
         }
         return new PolicyLossResult(loss.MoveToOuterDisposeScope(), clipFraction, approxKl, ratio.detach().MoveToOuterDisposeScope());
     }
@@ -81,8 +82,8 @@ public static class PpoLosses
         var old = Masks.Fill(oldValues.detach().to_type(newValues.dtype), mask);
         var target = Masks.Fill(returns.detach().to_type(newValues.dtype), mask);
         var clippedValue = old + (value - old).clamp(-clipRange, clipRange);
-        var unclippedError = (value - target).square();
-        var clippedError = (clippedValue - target).square();
+        var unclippedError = (value - target).Squared();
+        var clippedError = (clippedValue - target).Squared();
         var loss = Masked.Mean(maximum(unclippedError, clippedError), mask).mul(0.5);
         double clipFraction;
         using (no_grad())

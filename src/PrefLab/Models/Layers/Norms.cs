@@ -1,3 +1,4 @@
+using PrefLab.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -24,7 +25,7 @@ public sealed class RmsNorm : nn.Module
     {
         using var scope = NewDisposeScope();
         var x32 = x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
-        var variance = x32.square().mean(new long[] { -1 }, keepdim: true);
+        var variance = x32.Squared().mean(new long[] { -1 }, keepdim: true);
         var normed = x32 * (variance + eps).rsqrt_();
         if (x.dtype != ScalarType.Float32) normed = normed.to(x.dtype);
         return (weight * normed).MoveToOuterDisposeScope();
