@@ -34,6 +34,10 @@ public sealed class FakeExecutor : ILabExecutor
     /// <summary>Fail nodes this picks (throws before doing anything).</summary>
     public Func<NodeWork, bool>? FailWhen { get; set; }
 
+    /// <summary>Throw LibTorch's kind of failure (an ExternalException) when this picks a node, as TorchSharp's
+    /// Scalar lifetime race does.</summary>
+    public Func<NodeWork, bool>? NativeFailureWhen { get; set; }
+
     /// <summary>Interrupt the first fresh node this picks at <see cref="InterruptAtStep"/> by cancelling <see cref="Cancel"/>.</summary>
     public Func<NodeWork, bool>? InterruptWhen { get; set; }
     public CancellationTokenSource? Cancel { get; set; }
@@ -168,6 +172,8 @@ public sealed class FakeExecutor : ILabExecutor
         foreach (var input in work.Node.Inputs.Where(i => i.NodeId is not null))
             Assert.True(ResultFile.Exists(work.Inputs[input.Role], input.NodeId!), $"upstream {input.NodeId} finished before {work.Node}");
         if (FailWhen?.Invoke(work) == true) throw new InvalidOperationException($"simulated failure of {work.Node.Label}");
+        if (NativeFailureWhen?.Invoke(work) == true)
+            throw new System.Runtime.InteropServices.ExternalException("false INTERNAL ASSERT FAILED at \"/pytorch/c10/core/Scalar.h\":279\nframe #0: ...");
     }
 
     /// <summary>The lab-node.json the runner wrote into a node's folder.</summary>

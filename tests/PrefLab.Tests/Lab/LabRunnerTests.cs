@@ -161,6 +161,35 @@ public class LabRunnerTests
     }
 
     [Fact]
+    public void A_LibTorch_failure_is_run_once_more_resuming_and_a_second_one_fails_the_node()
+    {
+        using var dir = new TempDir();
+        string grid = LabGrids.Write(dir, LabGrids.StudyOneSeed);
+        bool IsPolicy(NodeWork work) => work.Kind == NodeKind.Policy && work.Node.Label.StartsWith("ppo", StringComparison.Ordinal);
+
+        // Once: the node runs again (resuming in its folder, as after a kill) and the grid completes with the results
+        // an unbroken run gives.
+        var failedOnce = new HashSet<string>();
+        var flaky = new FakeExecutor { NativeFailureWhen = work => IsPolicy(work) && failedOnce.Add(work.Node.Id) };
+        var log = new StringWriter();
+        var summary = LabRunner.Run(grid, dir.File("flaky"), flaky, LabGrids.Quiet(log: log));
+        Assert.True(summary.Complete);
+        Assert.NotEmpty(failedOnce);
+        Assert.Contains("LibTorch failed (false INTERNAL ASSERT FAILED", log.ToString());
+        Assert.All(failedOnce, id => Assert.Contains(flaky.Executions, e => e.Id == id && e.Resume));
+        var straight = LabRunner.Run(grid, dir.File("straight"), new FakeExecutor(), LabGrids.Quiet());
+        using (var a = LabStore.Open(Path.Combine(dir.File("flaky"), LabStore.FileName), readOnly: true))
+        using (var b = LabStore.Open(Path.Combine(dir.File("straight"), LabStore.FileName), readOnly: true))
+            foreach (var run in b.CompletedRuns())
+                Assert.Equal(b.EvaluationItems(run.ResultNode).Select(i => i.Score), a.EvaluationItems(run.ResultNode).Select(i => i.Score));
+
+        // Twice: the node fails with the cause, as any failure does.
+        var broken = new FakeExecutor { NativeFailureWhen = IsPolicy };
+        var error = Assert.Throws<LabNodeFailedException>(() => LabRunner.Run(grid, dir.File("broken"), broken, LabGrids.Quiet()));
+        Assert.Contains("ExternalException: false INTERNAL ASSERT FAILED", error.Message);
+    }
+
+    [Fact]
     public void Keep_going_runs_everything_that_does_not_depend_on_the_failed_node()
     {
         using var dir = new TempDir();

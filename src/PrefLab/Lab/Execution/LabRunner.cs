@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using PrefLab.Lab.Grid;
 using PrefLab.Lab.Plan;
@@ -101,7 +102,7 @@ public static class LabRunner
             return false;
         }
 
-        void Execute(LabNode node, string prefix, IProgressTask progress)
+        void Execute(LabNode node, string prefix, IProgressTask progress, int attempt = 1)
         {
             var state = store.Node(node.Id)!;
             string output = folder.NodeFolder(node.Folder);
@@ -139,6 +140,18 @@ public static class LabRunner
                 options.Log?.WriteLine($"lab: {prefix}: interrupted; the next run resumes it");
                 throw;
             }
+            catch (ExternalException e) when (attempt == 1 && !options.Cancellation.IsCancellationRequested)
+            {
+                // LibTorch stopped inside a native call. TorchSharp 0.107 frees the Scalars it converts implicitly (the
+                // alpha of every add, the exponent of pow) by finalizer, so a GC during the call can free one that is
+                // still in use ("INTERNAL ASSERT FAILED at c10/core/Scalar.h": dotnet/TorchSharp#1434, #1496). Such a
+                // failure is not the node's: it is run once more, resuming from its last checkpoint as after a kill
+                // (exact), so the results are the same as an unbroken run's.
+                options.Log?.WriteLine($"lab: {prefix}: LibTorch failed ({FirstLine(e.Message)}); running it once more");
+                ProgressReporter.Quiet = quiet;
+                Execute(node, prefix, progress, attempt + 1);
+                return;
+            }
             catch (Exception e)
             {
                 string cause = e is UserError or InvalidDataException ? e.Message : $"{e.GetType().Name}: {e.Message}";
@@ -157,6 +170,8 @@ public static class LabRunner
                 ProgressReporter.Quiet = quiet;
             }
         }
+
+        static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 
         NodeResult Dispatch(NodeWork work)
         {
