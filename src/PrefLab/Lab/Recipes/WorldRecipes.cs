@@ -18,9 +18,10 @@ namespace PrefLab.Lab.Recipes;
 /// +0.011; RLOO lr 1e-4 +0.013; PPO lr 1e-4 with the value model at 1e-3 and λ 1 +0.012, at lr 3e-4 and β 0.01 −0.033.
 /// Reward models on the clean pairs: 2 epochs at 3e-4 agree with gold on 0.703 [0.686, 0.720] of held-out pairs,
 /// 4 epochs 0.685, 3 epochs at 1e-4 0.685.
-/// The demo with this recipe (3 seeds, 52 nodes, 14.0 min on a 2-core AMD EPYC whose fp32 peak measured 188 GFLOP/s):
-/// SFT 0.678 [0.651, 0.704]; RM gold agreement clean 0.698, noisy 0.642; uplift over SFT: DPO clean −0.001, noisy
-/// −0.003; PPO gold 0.000 [−0.021, +0.021] (12 updates of 64 prompts, 20 s a run). PPO with the gold reward for 60
+/// The demo with this recipe (3 seeds, 52 nodes, 14.5 min on a 2-core AMD EPYC whose fp32 peak measured 174 GFLOP/s):
+/// SFT 0.668 [0.637, 0.698], held-out pretraining loss 0.938; RM gold agreement clean 0.695, noisy 0.630 (paired
+/// difference +0.066 [+0.037, +0.095]); uplift over SFT: DPO clean −0.007, noisy −0.001; PPO gold −0.011 [−0.030,
+/// +0.008] (12 updates of 64 prompts, about 20 s a run). PPO with the gold reward for 60
 /// updates (100 s a run): lr 1e-4 +0.021 [−0.001, +0.045]; lr 3e-4 with β 0.02 −0.006 [−0.039, +0.030].
 /// </remarks>
 public static class WorldRecipes

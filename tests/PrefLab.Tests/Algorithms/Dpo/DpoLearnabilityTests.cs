@@ -55,7 +55,7 @@ public class DpoLearnabilityTests(WorldModelsFixture world, ITestOutputHelper ou
         // Greedy answers to the held-out evaluation prompts, judged by the World's gold scorer, paired by item against
         // SFT. What this size can claim: no loss (the interval's lower end above GoldFloor; larger DPO steps lost up to
         // 0.07 on the demo's World). It cannot claim a gain: measured +0.014 [-0.002, +0.029] (seed 1, 248 items), an
-        // interval that spans 0, as the demo's DPO uplift does (-0.001 [-0.013, +0.012], 3 seeds).
+        // interval that spans 0, as the demo's DPO uplift does (-0.007 [-0.020, +0.005], 3 seeds).
         var sftItems = world.GoldItemScores(world.SftDir, GoldItemsPerCategory);
         var dpoItems = world.GoldItemScores(options.Output, GoldItemsPerCategory);
         var sft = sftItems.GroupBy(i => i.Category).ToDictionary(g => g.Key, g => g.Average(i => i.Score));

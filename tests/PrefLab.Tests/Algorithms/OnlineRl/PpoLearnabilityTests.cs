@@ -42,7 +42,7 @@ public class PpoLearnabilityTests(WorldModelsFixture world, ITestOutputHelper ou
         // The held-out World evaluation prompts (never in the prompt pool), answered by sampling at the training
         // temperature (the policy PPO optimises), paired by item against SFT. What this size can claim: no loss (the
         // interval's lower end above -0.02). It cannot claim a gain: measured +0.004 [-0.007, +0.015] (seed 1, 248 items
-        // x 4 samples). At the demo's size PPO with the gold reward moved greedy answers 0.000 [-0.021, +0.021] in 12
+        // x 4 samples). At the demo's size PPO with the gold reward moved greedy answers -0.011 [-0.030, +0.008] in 12
         // updates and +0.021 [-0.001, +0.045] in 60 (WorldRecipes' remarks).
         double temperature = options.Temperature;
         var sftItems = world.GoldItemScores(world.SftDir, GoldItemsPerCategory, temperature: temperature, samplesPerItem: SamplesPerItem, seed: EvalSeed);
