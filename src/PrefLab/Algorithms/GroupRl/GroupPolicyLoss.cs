@@ -38,13 +38,9 @@ public static class GroupPolicyLoss
 {
     public const double DefaultClipRange = 0.2;
 
-    /// <summary>
-    /// [batch, resp] new/old/ref log-probs, [batch] advantages, [batch, resp] mask -> <see cref="GroupPolicyLossResult"/>.
-    /// <paramref name="refLogProbs"/> may be null only when <paramref name="beta"/> is 0. An all-masked row
-    /// contributes 0 to the per-sequence mean but still counts as a sequence (TRL clamps the token count to 1).
-    /// </summary>
-    public static GroupPolicyLossResult Compute(Tensor newLogProbs, Tensor oldLogProbs, Tensor? refLogProbs, Tensor advantages, Tensor mask,
-        double beta = Grpo.DefaultBeta, double clipRange = DefaultClipRange, GroupLossNormalization normalization = GroupLossNormalization.PerSequence)
+    /// <summary>The shapes both group losses (GRPO's and RLOO's) take: [batch, resp] new and old log-probs and mask
+    /// (floating log-probs), [batch] advantages.</summary>
+    internal static void RequireRollout(Tensor newLogProbs, Tensor oldLogProbs, Tensor advantages, Tensor mask)
     {
         Masks.RequireDim("new log-probs", newLogProbs, 2);
         Masks.RequireFloating("new log-probs", newLogProbs);
@@ -53,6 +49,17 @@ public static class GroupPolicyLoss
         Masks.RequireDim("advantages", advantages, 1);
         if (advantages.shape[0] != newLogProbs.shape[0])
             throw new ArgumentException($"{advantages.shape[0]} advantages for {newLogProbs.shape[0]} sequences.");
+    }
+
+    /// <summary>
+    /// [batch, resp] new/old/ref log-probs, [batch] advantages, [batch, resp] mask -> <see cref="GroupPolicyLossResult"/>.
+    /// <paramref name="refLogProbs"/> may be null only when <paramref name="beta"/> is 0. An all-masked row
+    /// contributes 0 to the per-sequence mean but still counts as a sequence (TRL clamps the token count to 1).
+    /// </summary>
+    public static GroupPolicyLossResult Compute(Tensor newLogProbs, Tensor oldLogProbs, Tensor? refLogProbs, Tensor advantages, Tensor mask,
+        double beta = Grpo.DefaultBeta, double clipRange = DefaultClipRange, GroupLossNormalization normalization = GroupLossNormalization.PerSequence)
+    {
+        RequireRollout(newLogProbs, oldLogProbs, advantages, mask);
         if (!(beta >= 0) || !double.IsFinite(beta)) throw new ArgumentOutOfRangeException(nameof(beta), beta, "β must be a finite number >= 0");
         if (!(clipRange > 0) || !double.IsFinite(clipRange)) throw new ArgumentOutOfRangeException(nameof(clipRange), clipRange, "the clip range must be positive");
         if (beta > 0 && refLogProbs is null) throw new ArgumentException("β > 0 needs the reference log-probs.", nameof(refLogProbs));

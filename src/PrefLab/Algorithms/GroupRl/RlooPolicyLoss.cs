@@ -20,13 +20,7 @@ public static class RlooPolicyLoss
     public static GroupPolicyLossResult Compute(Tensor newLogProbs, Tensor oldLogProbs, Tensor advantages, Tensor mask,
         double clipRange = GroupPolicyLoss.DefaultClipRange)
     {
-        Masks.RequireDim("new log-probs", newLogProbs, 2);
-        Masks.RequireFloating("new log-probs", newLogProbs);
-        Masks.RequireSameShape("new log-probs", newLogProbs, "old log-probs", oldLogProbs);
-        Masks.RequireSameShape("new log-probs", newLogProbs, "mask", mask);
-        Masks.RequireDim("advantages", advantages, 1);
-        if (advantages.shape[0] != newLogProbs.shape[0])
-            throw new ArgumentException($"{advantages.shape[0]} advantages for {newLogProbs.shape[0]} sequences.");
+        GroupPolicyLoss.RequireRollout(newLogProbs, oldLogProbs, advantages, mask);
         if (!(clipRange > 0) || !double.IsFinite(clipRange)) throw new ArgumentOutOfRangeException(nameof(clipRange), clipRange, "the clip range must be positive");
 
         using var scope = NewDisposeScope();
