@@ -31,8 +31,9 @@ public static class DemoCommand
             bool isQuick = parse.GetValue(quick);
             Directory.CreateDirectory(folder);
             string grid = Path.Combine(folder, isQuick ? "demo-quick.yaml" : "demo.yaml");
-            if (isQuick && parse.GetValue(largeRm)) throw UserError.InOption("large-reward-model", "does not apply with --quick");
-            AtomicFile.WriteAllText(grid, DemoGrid.Text(isQuick, parse.GetValue(largeRm)));
+            bool withLargeRm = parse.GetValue(largeRm);
+            if (isQuick && withLargeRm) throw UserError.InOption("large-reward-model", "does not apply with --quick");
+            AtomicFile.WriteAllText(grid, DemoGrid.Text(isQuick, withLargeRm));
             var writer = parse.InvocationConfiguration.Output;
             writer.WriteLine($"Demo grid: {grid}");
             var clock = Stopwatch.StartNew();

@@ -9,8 +9,8 @@ namespace PrefLab.Cli.Lab;
 /// questions: clean vs noisy preference data, DPO vs PPO vs best-of-4 (with the SFT model as a reference row), a
 /// trained reward model beside the World's gold judge (a perfect reward model: the ceiling a better RM can approach;
 /// <c>--large-reward-model</c> adds a second RM size, world-base), and mixed vs reasoning-only PPO prompts. Secondary
-/// levels are crossed with the primary ones only (exclude rules) to keep the study inside 15 minutes on 2 cores. Nothing here is tuned so that the paper's conclusions come out: the report shows whatever the
-/// runs measure.
+/// levels are crossed with the primary ones only (exclude rules) to keep the study inside 15 minutes on 2 cores.
+/// Nothing here is tuned so that the paper's conclusions come out: the report shows whatever the runs measure.
 /// </summary>
 public static class DemoGrid
 {

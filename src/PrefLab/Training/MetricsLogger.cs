@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using PrefLab.Runtime;
 using PrefLab.Runtime.Console;
 using TorchSharp.Modules;
 
@@ -43,7 +44,7 @@ public sealed class MetricsLogger
         if (!tensorboardWanted) return;
         if (Directory.Exists(TensorboardPath)) Directory.Delete(TensorboardPath, recursive: true);
         var writer = Tensorboard();
-        foreach (var line in StepLines.Read(run.MetricsPath))
+        foreach (var line in JsonlAppender.ReadObjects(run.MetricsPath))
         {
             if (line["step"] is not JsonValue stepValue || !stepValue.TryGetValue(out long logged)) continue;
             foreach (var (name, value) in line)

@@ -20,14 +20,6 @@ public static class StepLines
         AtomicFile.WriteAllText(path, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n");
     }
 
-    /// <summary>The parsed objects of a step-keyed JSONL file, skipping a torn line (none when the file is absent).</summary>
-    public static IEnumerable<JsonObject> Read(string path)
-    {
-        if (!File.Exists(path)) yield break;
-        foreach (string line in File.ReadLines(path))
-            if (Parse(line) is { } node) yield return node;
-    }
-
     static long? StepOf(string line) => Parse(line)?["step"] is JsonValue value && value.TryGetValue(out long step) ? step : null;
 
     static JsonObject? Parse(string line)

@@ -1,9 +1,9 @@
-using PrefLab.Runtime;
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Kl;
 using PrefLab.Algorithms.OnlineRl;
 using PrefLab.Algorithms.Ppo;
+using PrefLab.Runtime;
 using PrefLab.Training.Optimization;
 using static TorchSharp.torch;
 

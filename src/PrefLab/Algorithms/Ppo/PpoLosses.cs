@@ -1,5 +1,5 @@
-using PrefLab.Runtime;
 using PrefLab.Algorithms.Common;
+using PrefLab.Runtime;
 using static TorchSharp.torch;
 
 namespace PrefLab.Algorithms.Ppo;

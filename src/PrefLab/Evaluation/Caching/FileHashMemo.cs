@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using PrefLab.Lab.Plan;
+using PrefLab.Runtime;
 
 namespace PrefLab.Evaluation.Caching;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using PrefLab.Evaluation.Suites;
+using PrefLab.Runtime;
 
 namespace PrefLab.Evaluation.Caching;
 

@@ -87,18 +87,10 @@ public static class RewardModelEvaluator
     /// <summary>Paired difference on the pairs both models scored; null when they share none.</summary>
     static Estimate? Compare(PairScores model, PairScores baseline, BootstrapOptions bootstrap)
     {
-        var baselineAt = baseline.Index.Select((pair, k) => (pair, k)).ToDictionary(p => p.pair, p => p.k);
-        var modelCorrect = model.Correct();
         var baselineCorrect = baseline.Correct();
-        var first = new List<double>();
-        var second = new List<double>();
-        for (int k = 0; k < model.Index.Length; k++)
-            if (baselineAt.TryGetValue(model.Index[k], out int b))
-            {
-                first.Add(modelCorrect[k]);
-                second.Add(baselineCorrect[b]);
-            }
-        return first.Count == 0 ? null : Bootstrap.PairedDifference(first, second, bootstrap);
+        var modelCorrect = model.Correct();
+        return Bootstrap.PairedDifferenceOnShared(model.Index.Select((pair, k) => (pair, modelCorrect[k])),
+            baseline.Index.Select((pair, k) => (pair, k)).ToDictionary(p => p.pair, p => baselineCorrect[p.k]), bootstrap);
     }
 
     static PairSetResult EvaluateSet(RewardModel model, PairSet set, RewardEvalOptions options)

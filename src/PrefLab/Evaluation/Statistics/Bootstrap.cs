@@ -29,6 +29,24 @@ public static class Bootstrap
         MeanOverSeeds([scores], options, SeedResampling.Fixed, strata);
 
     /// <summary>
+    /// Paired interval for first − second over the items both scored (matched by key), in <paramref name="first"/>'s
+    /// order; null when they share none. N is the number of shared items.
+    /// </summary>
+    public static Estimate? PairedDifferenceOnShared<TKey>(IEnumerable<(TKey Key, double Score)> first, IReadOnlyDictionary<TKey, double> second,
+        BootstrapOptions? options = null) where TKey : notnull
+    {
+        var firstShared = new List<double>();
+        var secondShared = new List<double>();
+        foreach (var (key, score) in first)
+            if (second.TryGetValue(key, out double other))
+            {
+                firstShared.Add(score);
+                secondShared.Add(other);
+            }
+        return firstShared.Count == 0 ? null : PairedDifference(firstShared, secondShared, options);
+    }
+
+    /// <summary>
     /// Paired interval for mean(first) - mean(second), where first[i] and second[i] score the same item:
     /// one item draw serves both models, so item difficulty cancels.
     /// </summary>

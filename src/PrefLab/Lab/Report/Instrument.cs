@@ -204,11 +204,11 @@ public static class Instrument
     public static RewardModelDifference? AgreementDifference(string first, IReadOnlyDictionary<(string Subset, string Item), double> firstGold,
         string second, IReadOnlyDictionary<(string Subset, string Item), double> secondGold, BootstrapOptions bootstrap)
     {
-        var shared = firstGold.Keys.Where(secondGold.ContainsKey)
-            .OrderBy(k => k.Subset, StringComparer.Ordinal).ThenBy(k => k.Item, StringComparer.Ordinal).ToList();
-        if (shared.Count == 0) return null;
-        return new RewardModelDifference(first, second, shared.Count, Bootstrap.PairedDifference(
-            shared.Select(k => firstGold[k]).ToList(), shared.Select(k => secondGold[k]).ToList(), bootstrap));
+        var ordered = firstGold.OrderBy(p => p.Key.Subset, StringComparer.Ordinal).ThenBy(p => p.Key.Item, StringComparer.Ordinal)
+            .Select(p => (p.Key, p.Value));
+        return Bootstrap.PairedDifferenceOnShared(ordered, secondGold, bootstrap) is { } difference
+            ? new RewardModelDifference(first, second, difference.N, difference)
+            : null;
     }
 
     static bool Above(Estimate e) => e.Lower > 0;

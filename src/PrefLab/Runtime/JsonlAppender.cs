@@ -2,14 +2,14 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace PrefLab.Evaluation.Caching;
+namespace PrefLab.Runtime;
 
 /// <summary>
 /// Append-only JSONL files that survive crashes and concurrent writers: each append writes whole lines in one write
 /// under an exclusive handle (another writer retries), after a newline when the file ends mid-line, and flushes to
 /// disk; readers skip lines that are not JSON objects (at most a torn last line).
 /// </summary>
-internal static class JsonlAppender
+public static class JsonlAppender
 {
     static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
