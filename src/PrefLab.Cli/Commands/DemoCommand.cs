@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using PrefLab.Lab;
 using PrefLab.Lab.Report;
 using PrefLab.Lab.Store;
+using PrefLab.Models;
 using PrefLab.Training;
 using PrefLab.Cli.Lab;
 using PrefLab.Runtime;
@@ -37,8 +38,9 @@ public static class DemoCommand
             var writer = parse.InvocationConfiguration.Output;
             writer.WriteLine($"Demo grid: {grid}");
             var clock = Stopwatch.StartNew();
+            long flopsAtStart = ModelFlops.OnThisThread;
             return LabSession.Run(grid, folder, writer, planOnly: parse.GetValue(dryRun),
-                afterReport: report => WriteInstrument(folder, report, clock.Elapsed.TotalSeconds, writer));
+                afterReport: report => WriteInstrument(folder, report, clock.Elapsed.TotalSeconds, ModelFlops.OnThisThread - flopsAtStart, writer));
         });
         return command;
     }
@@ -48,25 +50,38 @@ public static class DemoCommand
     /// <summary>
     /// instrument.json: the report's instrument figures, with the cost of the run against this machine's limit —
     /// wall_seconds (this invocation; a resumed or reused demo takes less), node_seconds (every node's own time,
-    /// whenever it ran) and fp32_gflops (the measured matmul peak, as `preflab info` measures it).
+    /// whenever it ran) and fp32_gflops (the measured matmul peak, as `preflab info` measures it); utilisation: the
+    /// report's per-stage model FLOPs utilisation and this invocation's (its nodes' model FLOPs over its wall time).
     /// </summary>
-    static void WriteInstrument(string folder, LabReportResult report, double wallSeconds, TextWriter output)
+    static void WriteInstrument(string folder, LabReportResult report, double wallSeconds, double flopsThisRun, TextWriter output)
     {
-        var peak = MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32, trials: 3);
         double nodeSeconds;
         using (var store = new LabFolder(folder).OpenStoreForReading())
             nodeSeconds = store.Nodes().Where(n => n.Status == NodeStatus.Done).Sum(n => n.Seconds ?? 0);
+        // The peak the lab measured after its nodes ran (the denominator of the report's utilisation), else now.
+        var utilisation = report.Utilisation;
+        double peak = utilisation.PeakGflops ?? MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32, trials: 3).BestGflops;
         var json = new JsonObject
         {
             ["wall_seconds"] = Math.Round(wallSeconds, 1),
             ["node_seconds"] = Math.Round(nodeSeconds, 1),
-            ["fp32_gflops"] = Math.Round(peak.BestGflops, 1),
+            ["fp32_gflops"] = Math.Round(peak, 1),
             ["threads"] = TorchSharp.torch.get_num_threads(),
         };
         foreach (var (key, value) in report.Instrument.ToJson()) json[key] = value?.DeepClone();
+        // Whole run: the model FLOPs of the nodes this invocation ran over its wall time (setup, report and plots included).
+        var cost = utilisation.ToJson();
+        cost["fp32_peak_gflops"] = Math.Round(peak, 1);
+        cost["run"] = new JsonObject
+        {
+            ["wall_seconds"] = Math.Round(wallSeconds, 1),
+            ["model_gflop"] = Math.Round(flopsThisRun / 1e9, 1),
+            ["mfu"] = wallSeconds > 0 ? Math.Round(flopsThisRun / (wallSeconds * peak * 1e9), 4) : null,
+        };
+        json["utilisation"] = cost;
         string path = Path.Combine(folder, InstrumentFile);
         AtomicFile.WriteAllText(path, json.ToJsonString(JsonOptions.Indented) + "\n");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Instrument: {path} (wall {wallSeconds / 60:F1} min this run, {nodeSeconds / 60:F1} min of node time; fp32 matmul peak {peak.BestGflops:F0} GFLOP/s)"));
+            $"Instrument: {path} (wall {wallSeconds / 60:F1} min this run, {nodeSeconds / 60:F1} min of node time; fp32 matmul peak {peak:F0} GFLOP/s; model FLOPs utilisation over the wall time {(wallSeconds > 0 ? flopsThisRun / (wallSeconds * peak * 1e9) : 0):P1})"));
     }
 }

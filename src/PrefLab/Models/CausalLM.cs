@@ -100,7 +100,11 @@ public sealed class CausalLM : PretrainedModel
 
     /// <summary>hidden [..., H] -> logits [..., V] (through the tied embedding or lm_head). Project only the
     /// positions you need (e.g. the last one when decoding).</summary>
-    public Tensor ProjectToVocab(Tensor hidden) =>
-        lmHead is not null ? lmHead.forward(hidden)
-        : Linear.Apply(hidden, Backbone.TokenEmbedding.Weight, null, inputMajor: false, Precision);
+    public Tensor ProjectToVocab(Tensor hidden)
+    {
+        var logits = lmHead is not null ? lmHead.forward(hidden)
+            : Linear.Apply(hidden, Backbone.TokenEmbedding.Weight, null, inputMajor: false, Precision);
+        ModelFlops.AddHead(Config, hidden.numel() / Config.HiddenSize);
+        return logits;
+    }
 }

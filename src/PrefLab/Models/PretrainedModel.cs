@@ -48,9 +48,20 @@ public abstract class PretrainedModel : nn.Module
 
     public long NonEmbeddingParameterCount => ParameterCount - EmbeddingParameterCount;
 
+    long? nonEmbeddingParameterCount;
+
+    /// <summary><see cref="NonEmbeddingParameterCount"/>, counted once (the shapes never change) for
+    /// <see cref="ModelFlops"/>, which reads it on every forward.</summary>
+    internal long NonEmbeddingParameterCountCached => nonEmbeddingParameterCount ??= NonEmbeddingParameterCount;
+
     /// <summary>Final hidden states [B, T, hidden] (after the final norm). See <see cref="Backbone.forward"/>.</summary>
-    public Tensor HiddenStates(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null) =>
-        Backbone.forward(inputIds, attentionMask, positionIds, cache);
+    public Tensor HiddenStates(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
+    {
+        long past = cache?.Length ?? 0;
+        var hidden = Backbone.forward(inputIds, attentionMask, positionIds, cache);
+        ModelFlops.AddBackbone(this, inputIds.shape[0], inputIds.shape[1], past);
+        return hidden;
+    }
 
     /// <summary>Writes config.json, generation_config.json and the weights (single file or shards) into
     /// <paramref name="folder"/>, each file atomically. Tokenizer files are not touched (see

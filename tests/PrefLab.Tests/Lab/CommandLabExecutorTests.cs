@@ -64,6 +64,11 @@ public class CommandLabExecutorTests
             Assert.StartsWith("$ preflab dpo --model ", File.ReadAllText(Path.Combine(dpoFolder, CommandLabExecutor.LogFile)));
             Assert.True(File.Exists(Path.Combine(dpoFolder, "model.safetensors")));
             Assert.True(File.Exists(Path.Combine(dpoFolder, "lab-node.json")));
+            // Every node that ran a model counted its model FLOPs, and the machine's peak was measured for the MFU.
+            Assert.All(nodes.Where(n => n.Kind != "world"), n => Assert.True(n.ModelFlops > 0, $"{n.Kind} {n.Label}: {n.ModelFlops}"));
+            Assert.True(store.Fp32PeakGflops > 0);
+            var utilisation = PrefLab.Lab.Report.UtilisationFigures.Compute(store);
+            Assert.Contains(utilisation.Stages, s => s.Stage == "dpo" && s.Mfu is > 0 and < 1);
         }
         string report = File.ReadAllText(dir.File("lab/report.md"));
         Assert.Contains("| algorithm |", report);
@@ -174,5 +179,12 @@ public class DemoQuickTests
         foreach (string analysis in new[] { "datasets", "PPO", "reward model", "prompt" })
             Assert.Contains(analysis, report, StringComparison.OrdinalIgnoreCase);
         Assert.NotEmpty(Directory.GetFiles(dir.File("demo/plots"), "*.png"));
+        // instrument.json states the cost against the machine's limit, per stage and for the whole invocation.
+        var cost = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dir.File("demo/instrument.json")))!["utilisation"]!;
+        Assert.True(cost["fp32_peak_gflops"]!.GetValue<double>() > 0);
+        foreach (string stage in new[] { "pretrain", "sft", "reward_model", "dpo", "ppo", "evaluation" })
+            Assert.InRange(cost["stages"]![stage]!["mfu"]!.GetValue<double>(), 1e-4, 1.0);
+        Assert.InRange(cost["run"]!["mfu"]!.GetValue<double>(), 1e-3, 1.0);
+        Assert.Contains("Cost against the machine's limit", report);
     }
 }

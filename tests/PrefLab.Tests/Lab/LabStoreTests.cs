@@ -1,6 +1,7 @@
 using PrefLab.Lab.Execution;
 using PrefLab.Lab.Grid;
 using PrefLab.Lab.Plan;
+using PrefLab.Lab.Report;
 using PrefLab.Lab.Store;
 using PrefLab.Runtime;
 using Xunit;
@@ -26,7 +27,7 @@ public class LabStoreTests
         {
             long again = store.Register(plan);
             Assert.Equal(1, again);
-            Assert.Equal(1, store.SchemaVersion);
+            Assert.Equal(StoreSchema.Version, store.SchemaVersion);
             Assert.Equal(71, store.StatusCounts()[NodeStatus.Pending]);
             Assert.Equal(36L, store.Select("SELECT COUNT(*) FROM runs")[0][0]);
             Assert.Equal(["noisy", "good"], store.LevelOrder(Factors.Data));
@@ -81,6 +82,70 @@ public class LabStoreTests
             Assert.Equal(["loss", "lr"], store.MetricNames(policy));
             var attempts = store.Select("SELECT attempt, resumed, outcome, error FROM node_attempts WHERE node = $n ORDER BY attempt", ("$n", policy));
             Assert.Equal(["1|0|failed|out of memory", "2|0|interrupted|", "3|1|done|"], attempts.Select(a => string.Join("|", a)));
+        }
+    }
+
+    [Fact]
+    public void A_schema_1_store_is_read_as_it_is_and_migrated_when_opened_for_writing()
+    {
+        using var dir = new TempDir();
+        var (store, plan) = Registered(dir);
+        string node = plan.Runs.First(r => r.PolicyNode is not null).PolicyNode!;
+        using (store)
+        {
+            store.MarkRunning(node, false);
+            store.MarkDone(node, NodeResult.None, [], 2);
+            // Back to schema 1: the column the migration adds is gone.
+            store.InTransaction(() =>
+            {
+                store.Select("ALTER TABLE nodes DROP COLUMN model_flops");
+                store.Select("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+            });
+        }
+        using (var old = LabStore.Open(store.Path, readOnly: true))
+        {
+            Assert.Equal(1, old.SchemaVersion);
+            Assert.Equal((NodeStatus.Done, 2.0, (double?)null), (old.Node(node)!.Status, old.Node(node)!.Seconds, old.Node(node)!.ModelFlops));
+        }
+        using (var migrated = LabStore.Open(store.Path))
+        {
+            Assert.Equal(StoreSchema.Version, migrated.SchemaVersion);
+            Assert.Null(migrated.Node(node)!.ModelFlops);
+            migrated.MarkRunning(node, false);
+            migrated.MarkDone(node, NodeResult.None, [], 4, modelFlops: 8e11);
+            Assert.Equal(8e11, migrated.Node(node)!.ModelFlops);
+        }
+    }
+
+    [Fact]
+    public void Utilisation_is_model_flops_over_node_time_and_the_recorded_peak_per_stage_and_in_all()
+    {
+        using var dir = new TempDir();
+        var (store, plan) = Registered(dir);
+        using (store)
+        {
+            var dpo = plan.Runs.First(r => r.Run.Type == AlgorithmType.Dpo).PolicyNode!;
+            var ppo = plan.Runs.First(r => r.Run.Type == AlgorithmType.Ppo).PolicyNode!;
+            var evaluation = plan.Runs.First(r => r.Run.Type == AlgorithmType.Dpo).ResultNode;
+            var adopted = plan.Runs.Last(r => r.Run.Type == AlgorithmType.Ppo).PolicyNode!;
+            foreach (var (id, seconds, flops) in new[] { (dpo, 10.0, (double?)4e11), (ppo, 20.0, 2e11), (evaluation, 5.0, 1e10), (adopted, 0.0, null) })
+            {
+                store.MarkRunning(id, false);
+                store.MarkDone(id, id == evaluation ? NodeResult.Evaluation([new ItemScore("math", "1", 1)]) : NodeResult.None, [], seconds, flops);
+            }
+            Assert.Null(UtilisationFigures.Compute(store).Total.Mfu); // no peak recorded yet
+            store.RecordPeak(100);
+            var figures = UtilisationFigures.Compute(store);
+            Assert.Equal(100, figures.PeakGflops);
+            var byStage = figures.Stages.ToDictionary(s => s.Stage);
+            Assert.Equal(["dpo", "evaluation", "ppo"], figures.Stages.Select(s => s.Stage).Order());
+            Assert.Equal(4e11 / (10 * 100e9), byStage["dpo"].Mfu!.Value, 12);
+            Assert.Equal(2e11 / (20 * 100e9), byStage["ppo"].Mfu!.Value, 12);
+            Assert.Equal(3, figures.Total.Nodes); // the adopted node's cost was not counted here
+            Assert.Equal(6.1e11 / (35 * 100e9), figures.Total.Mfu!.Value, 12);
+            Assert.Equal(40, byStage["dpo"].AchievedGflops, 9);
+            Assert.Contains("| dpo | 1 | 10.0 | 400 | 40.0 | 40.0% |", figures.ToMarkdown());
+            Assert.Equal(0.4, figures.ToJson()["stages"]!["dpo"]!["mfu"]!.GetValue<double>());
         }
     }
 

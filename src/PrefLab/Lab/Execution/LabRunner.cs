@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using PrefLab.Lab.Grid;
 using PrefLab.Lab.Plan;
 using PrefLab.Lab.Store;
+using PrefLab.Models;
 using PrefLab.Runtime;
 using PrefLab.Runtime.Console;
 using PrefLab.Training;
@@ -33,7 +34,17 @@ public static class LabRunner
         if (options.PlanOnly) return new LabRunSummary(plan, gridId, 0, 0, 0, [], 0, clock.Elapsed);
 
         var queue = new Queue(plan, store, folder, executor, options);
-        queue.RunAll();
+        long flopsBefore = ModelFlops.OnThisThread;
+        try
+        {
+            queue.RunAll();
+        }
+        finally
+        {
+            // The denominator of the report's utilisation: this machine's matmul peak, measured (about a second)
+            // only when nodes did model work here, so that a node's MFU is stated against the machine that ran it.
+            if (ModelFlops.OnThisThread > flopsBefore) store.RecordPeak(MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32, trials: 3).BestGflops);
+        }
         return new LabRunSummary(plan, gridId, queue.Executed, queue.Reused, queue.Resumed, queue.Failed, queue.Blocked, clock.Elapsed);
     }
 
@@ -122,6 +133,7 @@ public static class LabRunner
             string queueStatus = $"{node.Kind.Name()} {node.Label}";
             var work = new NodeWork(node, output, inputs, resume, text => progress.SetStatus(queueStatus + " | " + text), options.Cancellation);
             var clock = Stopwatch.StartNew();
+            long flopsBefore = ModelFlops.OnThisThread; // nodes run on this thread: the counter's growth is this node's work
             bool quiet = ProgressReporter.Quiet;
             try
             {
@@ -130,7 +142,8 @@ public static class LabRunner
                 var result = Dispatch(work);
                 Validate(node, result);
                 ResultFile.Write(output, node.Id, node.Kind.Name(), result);
-                store.MarkDone(node.Id, result, node.Kind.Trains() ? MetricsFile.Read(output) : [], clock.Elapsed.TotalSeconds);
+                store.MarkDone(node.Id, result, node.Kind.Trains() ? MetricsFile.Read(output) : [], clock.Elapsed.TotalSeconds,
+                    ModelFlops.OnThisThread - flopsBefore);
                 Executed++;
                 options.Log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"lab: {prefix}: done in {clock.Elapsed.TotalSeconds:F1}s"));
             }

@@ -28,6 +28,9 @@ public static class LabReport
         Overview(text, store, configs, options);
         var instrument = Instrument.Compute(context);
         text.Append('\n').Append(Instrument.ToMarkdown(instrument));
+        var utilisation = UtilisationFigures.Compute(store);
+        string cost = utilisation.ToMarkdown();
+        if (cost.Length > 0) text.Append('\n').Append(cost);
         text.Append("\n## Headline: average score by algorithm and dataset\n\n");
         var headline = HeadlineTable.Compute(configs, context.Book);
         text.Append(HeadlineTable.ToMarkdown(headline));
@@ -41,7 +44,7 @@ public static class LabReport
 
         string markdownText = text.ToString();
         AtomicFile.WriteAllText(folder.ReportPath, markdownText);
-        return new LabReportResult(folder.ReportPath, context.Plots, markdownText, configs.Runs.Count, headline, instrument);
+        return new LabReportResult(folder.ReportPath, context.Plots, markdownText, configs.Runs.Count, headline, instrument, utilisation);
     }
 
     static void Overview(StringBuilder text, LabStore store, ConfigSet configs, LabReportOptions options)

@@ -19,4 +19,5 @@ public sealed record LabReportOptions
 }
 
 /// <summary>What <see cref="LabReport.Write"/> produced.</summary>
-public sealed record LabReportResult(string ReportPath, IReadOnlyList<string> Plots, string Markdown, int Runs, HeadlineData Headline, InstrumentFigures Instrument);
+public sealed record LabReportResult(string ReportPath, IReadOnlyList<string> Plots, string Markdown, int Runs, HeadlineData Headline, InstrumentFigures Instrument,
+    UtilisationFigures Utilisation);

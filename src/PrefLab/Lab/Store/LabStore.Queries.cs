@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using PrefLab.Lab.Execution;
 using PrefLab.Lab.Grid;
 
@@ -7,15 +8,18 @@ namespace PrefLab.Lab.Store;
 public sealed partial class LabStore
 {
     public NodeState? Node(string id) =>
-        Query("SELECT id, kind, label, status, attempts, error, seconds FROM nodes WHERE id = $id",
-            r => new NodeState(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4),
-                NullableString(r, 5), r.IsDBNull(6) ? null : r.GetDouble(6)),
-            ("$id", id)).FirstOrDefault();
+        Query($"SELECT {NodeColumns} FROM nodes WHERE id = $id", ReadNode, ("$id", id)).FirstOrDefault();
 
-    public IReadOnlyList<NodeState> Nodes() =>
-        Query("SELECT id, kind, label, status, attempts, error, seconds FROM nodes ORDER BY created_at, id",
-            r => new NodeState(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4),
-                NullableString(r, 5), r.IsDBNull(6) ? null : r.GetDouble(6)));
+    public IReadOnlyList<NodeState> Nodes() => Query($"SELECT {NodeColumns} FROM nodes ORDER BY created_at, id", ReadNode);
+
+    string NodeColumns => "id, kind, label, status, attempts, error, seconds, settings, " + (HasModelFlops ? "model_flops" : "NULL");
+
+    static NodeState ReadNode(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4),
+        NullableString(r, 5), r.IsDBNull(6) ? null : r.GetDouble(6), r.GetString(7), r.IsDBNull(8) ? null : r.GetDouble(8));
+
+    /// <summary>The peak <see cref="RecordPeak"/> stored last, or null.</summary>
+    public double? Fp32PeakGflops =>
+        Scalar("SELECT value FROM meta WHERE key = 'fp32_gflops'") is string v ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : null;
 
     /// <summary>Node count per status (pending, running, done, failed).</summary>
     public IReadOnlyDictionary<string, int> StatusCounts() =>

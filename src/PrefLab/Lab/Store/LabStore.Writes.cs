@@ -99,14 +99,21 @@ public sealed partial class LabStore
     }
 
     /// <summary>Imports a finished node's results (metrics, item scores, verdicts) and marks it done, in one transaction.</summary>
-    public void MarkDone(string node, NodeResult result, IReadOnlyList<MetricPoint> metrics, double seconds)
+    /// <summary>The fp32 matmul peak (GFLOP/s) measured on the machine of the latest run that did model work.</summary>
+    public void RecordPeak(double fp32Gflops) =>
+        Execute("INSERT INTO meta (key, value) VALUES ('fp32_gflops', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            ("$v", fp32Gflops.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <param name="modelFlops">The model FLOPs the finishing attempt did (<see cref="Models.ModelFlops"/>), or null
+    /// when not counted (an adopted result).</param>
+    public void MarkDone(string node, NodeResult result, IReadOnlyList<MetricPoint> metrics, double seconds, double? modelFlops = null)
     {
         InTransaction(() =>
         {
             ImportResults(node, result, metrics);
             string now = Now();
-            Execute("UPDATE nodes SET status = 'done', finished_at = $t, seconds = $s, error = NULL WHERE id = $id",
-                ("$t", now), ("$s", seconds), ("$id", node));
+            Execute("UPDATE nodes SET status = 'done', finished_at = $t, seconds = $s, error = NULL, model_flops = $f WHERE id = $id",
+                ("$t", now), ("$s", seconds), ("$f", (object?)modelFlops ?? DBNull.Value), ("$id", node));
             CloseAttempt(node, "done", seconds, null, now);
         });
     }

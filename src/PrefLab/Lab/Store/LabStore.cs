@@ -73,8 +73,16 @@ public sealed partial class LabStore : IDisposable, IFileHashCache
         int version = SchemaVersion;
         if (version > StoreSchema.Version)
             throw new UserError($"{Path}: results store schema {version} was written by a newer PrefLab (this one reads up to {StoreSchema.Version})");
-        // Older versions would be migrated here, one step at a time, inside a transaction.
+        if (version == StoreSchema.Version || readOnly) return;
+        InTransaction(() =>
+        {
+            for (int from = version; from < StoreSchema.Version; from++) Execute(StoreSchema.Migrations[from]);
+            Execute("UPDATE meta SET value = $v WHERE key = 'schema_version'", ("$v", StoreSchema.Version.ToString(CultureInfo.InvariantCulture)));
+        });
     }
+
+    /// <summary>Whether this store's nodes table records model FLOPs (schema 2 on; an older store read-only does not).</summary>
+    bool HasModelFlops => SchemaVersion >= 2;
 
     /// <summary>Runs <paramref name="work"/> in one transaction: all of it lands, or none of it.</summary>
     public void InTransaction(Action work)

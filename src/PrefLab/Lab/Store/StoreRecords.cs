@@ -11,7 +11,11 @@ public static class NodeStatus
 }
 
 /// <summary>A node's row: status, how many attempts, the last error.</summary>
-public sealed record NodeState(string Id, string Kind, string Label, string Status, int Attempts, string? Error, double? Seconds);
+/// <param name="Settings">The node's resolved settings, canonical JSON.</param>
+/// <param name="ModelFlops">The model FLOPs its finishing attempt did (<see cref="Models.ModelFlops"/>); null when not
+/// counted (adopted results, stores older than schema 2).</param>
+public sealed record NodeState(string Id, string Kind, string Label, string Status, int Attempts, string? Error, double? Seconds,
+    string Settings = "{}", double? ModelFlops = null);
 
 /// <summary>A grid registered in the store.</summary>
 public sealed record GridRecord(long Id, string Name, string Path, string Sha256, string RegisteredAt);

@@ -3,11 +3,19 @@ namespace PrefLab.Lab.Store;
 /// <summary>
 /// The results store's tables (SQLite, <c>LAB/results.sqlite</c>). <see cref="Version"/> is kept in
 /// <c>meta.schema_version</c>; a store from a newer PrefLab is refused rather than misread, and an older one is
-/// migrated in place (no migrations exist yet: version 1 is the first).
+/// migrated in place when opened for writing (<see cref="Migrations"/>); opened read-only, an older store is read
+/// as it is (columns it lacks read as null).
 /// </summary>
 public static class StoreSchema
 {
-    public const int Version = 1;
+    public const int Version = 2;
+
+    /// <summary>The statements that take a store from version <c>key</c> to <c>key + 1</c>.</summary>
+    public static IReadOnlyDictionary<int, string> Migrations { get; } = new Dictionary<int, string>
+    {
+        // 2: the model FLOPs each node did (ModelFlops), for the report's utilisation against the machine's peak.
+        [1] = "ALTER TABLE nodes ADD COLUMN model_flops REAL;",
+    };
 
     public const string Ddl = """
         CREATE TABLE meta (
@@ -46,7 +54,8 @@ public static class StoreSchema
           started_at  TEXT,
           finished_at TEXT,
           seconds     REAL,
-          error       TEXT
+          error       TEXT,
+          model_flops REAL
         );
         CREATE INDEX nodes_kind ON nodes (kind, status);
         -- A node's inputs: another node (upstream) or an external file/folder (path and content hash).
