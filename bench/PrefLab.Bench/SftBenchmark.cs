@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.Sft;
-using PrefLab.Models;
 using PrefLab.Models.Presets;
+using PrefLab.Models;
 using PrefLab.Runtime.Console;
 using PrefLab.Training;
 using PrefLab.World;
@@ -102,7 +102,7 @@ public sealed class SftBenchmark : IBenchmark
         var chat = new PrefLab.Data.Collation.ChatTokenizer(tokenizer, PrefLab.Text.Chat.ChatFormats.Resolve(tokenizer, null));
         var report = new PrefLab.Data.Collation.CollationReport();
         double sum = 0, squares = 0;
-        foreach (var example in PrefLab.Data.DatasetReader.ReadSft(data, new PrefLab.Data.ReadOptions()))
+        foreach (var example in PrefLab.Data.Reading.DatasetReader.ReadSft(data, new PrefLab.Data.Reading.ReadOptions()))
             if (chat.Sft(example, RowLength, PrefLab.Data.Collation.TruncationPolicy.Truncate, report) is { } s)
             {
                 sum += s.Length;

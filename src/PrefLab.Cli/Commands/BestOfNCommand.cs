@@ -1,12 +1,13 @@
 using System.CommandLine;
-using PrefLab.Text.Chat;
 using System.Globalization;
 using System.Text;
 using PrefLab.Algorithms.BestOfN;
 using PrefLab.Algorithms.RewardModeling;
-using PrefLab.Data;
+using PrefLab.Data.Formats;
+using PrefLab.Data.Reading;
 using PrefLab.Generation;
 using PrefLab.Runtime;
+using PrefLab.Text.Chat;
 using PrefLab.Training;
 
 namespace PrefLab.Cli.Commands;
@@ -62,7 +63,7 @@ public static class BestOfNCommand
                 Read = new ReadOptions { Format = parse.GetValue(format) },
                 Scoring = new RewardModelOptions { BatchSize = parse.GetValue(batchSize) },
                 MaxPrompts = parse.GetValue(maxPrompts),
-                Bootstrap = new Evaluation.Statistics.BootstrapOptions { Seed = parse.GetValue(seed) },
+                Bootstrap = new PrefLab.Statistics.BootstrapOptions { Seed = parse.GetValue(seed) },
             });
             var writer = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json)) writer.WriteLine(result.ToJson().ToJsonString(JsonOptions.Compact));

@@ -1,11 +1,11 @@
 using System.CommandLine;
-using PrefLab.Text.Chat;
 using System.Globalization;
 using PrefLab.Evaluation.Harness;
 using PrefLab.Evaluation.Reporting;
 using PrefLab.Evaluation.Scorers;
 using PrefLab.Evaluation.Suites;
 using PrefLab.Runtime;
+using PrefLab.Text.Chat;
 
 namespace PrefLab.Cli.Commands;
 
@@ -88,7 +88,7 @@ public static class EvalCommand
                 RefusalMatch = parse.GetValue(refusalMatch),
                 Judge = parse.GetValue(judge),
                 CacheDirectory = withoutCache ? null : cacheDir ?? (outputDir is null ? null : Path.Combine(outputDir, "cache")),
-                Bootstrap = Evaluation.Statistics.BootstrapOptions.Default with { Resamples = parse.GetValue(resamples) },
+                Bootstrap = PrefLab.Statistics.BootstrapOptions.Default with { Resamples = parse.GetValue(resamples) },
             };
             var result = Evaluator.Run(options);
             var console = parse.InvocationConfiguration.Output;

@@ -1,17 +1,19 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using PrefLab.Data;
+using System.Text.Json;
+using System.Text;
 using PrefLab.Data.Collation;
+using PrefLab.Data.Formats;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 using PrefLab.Generation;
 using PrefLab.Models;
-using PrefLab.Runtime;
 using PrefLab.Runtime.Console;
-using PrefLab.Text;
+using PrefLab.Runtime;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 
 namespace PrefLab.Cli.Commands;
 

@@ -73,7 +73,7 @@ public static class LabCommand
             var options = new LabReportOptions
             {
                 Grid = parse.GetValue(grid),
-                Bootstrap = new Evaluation.Statistics.BootstrapOptions { Resamples = parse.GetValue(resamples), Seed = parse.GetValue(bootstrapSeed) },
+                Bootstrap = new PrefLab.Statistics.BootstrapOptions { Resamples = parse.GetValue(resamples), Seed = parse.GetValue(bootstrapSeed) },
                 Baselines = baselines,
                 Plots = !parse.GetValue(noPlots),
             };

@@ -1,5 +1,7 @@
 using System.CommandLine;
-using PrefLab.Data;
+using PrefLab.Data.Binarization;
+using PrefLab.Data.Formats;
+using PrefLab.Data.Reading;
 using PrefLab.Runtime;
 
 namespace PrefLab.Cli.Commands;

@@ -1,4 +1,4 @@
-using PrefLab.Algorithms.Common;
+using PrefLab.Models.LogProbs;
 using PrefLab.Models;
 using PrefLab.Text;
 using static TorchSharp.torch;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using PrefLab.Data;
 using PrefLab.Data.Collation;
-using PrefLab.Models;
+using PrefLab.Data.Records;
 using PrefLab.Models.Config;
+using PrefLab.Models;
 using PrefLab.Runtime;
 using PrefLab.Text;
 

@@ -1,11 +1,10 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using PrefLab.Models.Architectures;
 using PrefLab.Models.Checkpoints;
 using PrefLab.Models.Config;
 using PrefLab.Models.Layers;
 using PrefLab.Runtime;
-using PrefLab.Training;
 using static TorchSharp.torch;
 
 namespace PrefLab.Models;

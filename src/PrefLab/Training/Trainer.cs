@@ -35,20 +35,7 @@ public sealed class Trainer
     /// <summary>Called after each optimizer step (tests use it to interrupt a run).</summary>
     public Action<long>? AfterStep { get; set; }
 
-    public TrainingResult Run()
-    {
-        try
-        {
-            var result = Train();
-            run.Complete(result.FinalMetrics);
-            return result;
-        }
-        catch (Exception e)
-        {
-            run.Fail(e.Message);
-            throw;
-        }
-    }
+    public TrainingResult Run() => TrainingLoop.Guarded(run, Train);
 
     TrainingResult Train()
     {
@@ -61,31 +48,29 @@ public sealed class Trainer
         var optimizers = new Dictionary<string, optim.Optimizer> { ["model"] = optimizer };
         var store = new CheckpointStore(run.CheckpointsPath, options.KeepCheckpoints);
 
-        long step = 0;
+        long firstStep = 0;
         int epoch = 0, stepInEpoch = 0;
-        if (options.Resume && store.Latest is long resumeFrom)
-        {
-            var state = store.ReadState(resumeFrom);
-            objective.LoadModel(store.PathOf(resumeFrom));
-            store.LoadOptimizers(resumeFrom, optimizers);
-            CheckpointStore.RestoreTorchRng(state.TorchRngState);
-            logger.RewindTo(resumeFrom);
-            (step, epoch, stepInEpoch) = (state.Step, state.Epoch, state.StepInEpoch);
-        }
-        else
-        {
-            // A fresh start, or --resume before the first checkpoint: lines an earlier process logged are dropped.
-            logger.RewindTo(0);
-            Seeding.SetGlobal(Seeding.Derive(options.Seed, "train/torch"));
-        }
+        if (TrainingLoop.Resume(options.Resume, store, logger, objective.LoadModel, optimizers, options.Seed, "train/torch") is { } resumed)
+            (firstStep, epoch, stepInEpoch) = (resumed.State.Step, resumed.State.Epoch, resumed.State.StepInEpoch);
 
-        var lastMetrics = new Dictionary<string, double>();
-        var clock = Stopwatch.StartNew();
-        using var progress = ProgressReporter.Start(label, totalSteps);
-        progress.SetPosition(step);
-        logger.AttachProgress(progress);
         IReadOnlyList<IReadOnlyList<int[]>> epochSteps = plan.Epoch(epoch);
-        while (step < totalSteps)
+        double EpochPosition() => epoch + (double)stepInEpoch / Math.Max(1, epochSteps.Count);
+        var loop = new LoopPlan
+        {
+            Label = label, TotalSteps = totalSteps, LogEvery = options.LogEvery, SaveEvery = options.SaveEvery,
+            Capture = step => new TrainerState(step, epoch, stepInEpoch, CheckpointStore.CaptureTorchRng(), new Dictionary<string, string>()),
+            SaveModels = objective.SaveModel, Optimizers = optimizers, AfterStep = AfterStep,
+            AfterLog = (step, report) =>
+            {
+                if (options.EvalEvery > 0 && step % options.EvalEvery == 0) LogEvaluation(step, report.Epoch, report.Metrics);
+            },
+            AtEnd = (step, last) =>
+            {
+                if (options.EvalEvery == 0 || step % options.EvalEvery != 0)
+                    LogEvaluation(step, EpochPosition(), last.Metrics);
+            },
+        };
+        return TrainingLoop.Run(loop, run, store, logger, firstStep, step =>
         {
             if (stepInEpoch >= epochSteps.Count)
             {
@@ -96,28 +81,9 @@ public sealed class Trainer
             var stepClock = Stopwatch.StartNew();
             var metrics = OptimizerStep(epochSteps[stepInEpoch], parameters, optimizer, schedule.At(step), step + 1);
             stepInEpoch++;
-            step++;
             metrics["tokens_per_sec"] = metrics["tokens_per_sec"] / Math.Max(stepClock.Elapsed.TotalSeconds, 1e-9);
-            metrics["elapsed_sec"] = clock.Elapsed.TotalSeconds;
-            double epochPosition = epoch + (double)stepInEpoch / epochSteps.Count;
-            lastMetrics = metrics;
-            if (step == 1 || step % options.LogEvery == 0 || step == totalSteps)
-                logger.Log(step, epochPosition, metrics);
-            if (options.EvalEvery > 0 && step % options.EvalEvery == 0)
-                LogEvaluation(step, epochPosition, lastMetrics);
-            if (options.SaveEvery > 0 && step % options.SaveEvery == 0)
-            {
-                var state = new TrainerState(step, epoch, stepInEpoch, CheckpointStore.CaptureTorchRng(), new Dictionary<string, string>());
-                store.Save(state, objective.SaveModel, optimizers);
-            }
-            progress.Advance();
-            AfterStep?.Invoke(step);
-        }
-        if (options.EvalEvery == 0 || step % options.EvalEvery != 0)
-            LogEvaluation(step, epoch + (double)stepInEpoch / Math.Max(1, epochSteps.Count), lastMetrics);
-        logger.AttachProgress(null);
-        SaveFinalModel();
-        return new TrainingResult(step, lastMetrics);
+            return new LoopStep(metrics, epoch + (double)stepInEpoch / epochSteps.Count);
+        });
     }
 
     Dictionary<string, double> OptimizerStep(IReadOnlyList<int[]> microBatches, IReadOnlyList<TorchSharp.Modules.Parameter> parameters,
@@ -167,19 +133,5 @@ public sealed class Trainer
         if (evaluation.Count == 0) return;
         logger.Log(step, epoch, evaluation);
         foreach (var (name, value) in evaluation) into[name] = value;
-    }
-
-    // The final model goes to a temporary folder first, then its files move into the run folder with
-    // config.json last: a folder with a config.json always holds a complete model.
-    void SaveFinalModel()
-    {
-        string staging = Path.Combine(run.Path, ".final-model.tmp-" + Environment.ProcessId);
-        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        Directory.CreateDirectory(staging);
-        objective.SaveModel(staging);
-        var files = Directory.GetFiles(staging).OrderBy(f => Path.GetFileName(f) == "config.json" ? 1 : 0).ToList();
-        foreach (string file in files)
-            File.Move(file, Path.Combine(run.Path, Path.GetFileName(file)), overwrite: true);
-        Directory.Delete(staging, recursive: true);
     }
 }

@@ -1,4 +1,5 @@
 using PrefLab.Algorithms.Common;
+using PrefLab.Models.LogProbs;
 using Xunit;
 using static PrefLab.Tests.Algorithms.Kit;
 using static TorchSharp.torch;
@@ -189,7 +190,7 @@ public class CommonMathTests
         Close(new[] { Entropy(banned, 2.0), Entropy(plain, 2.0) }, Values(TokenLogProbs.Entropy(logits, 2.0)), dtype, "T=2");
         // Mean over a mask selecting only the second position.
         var mask = Ids(new long[,] { { 0, 1 } });
-        Close(Entropy(plain, 0.7), Scalar(TokenLogProbs.MeanEntropy(logits, mask, 0.7)), dtype, "masked mean");
+        Close(Entropy(plain, 0.7), Scalar(Masked.Mean(TokenLogProbs.Entropy(logits, 0.7), mask)), dtype, "masked mean");
     }
 
     [Fact]

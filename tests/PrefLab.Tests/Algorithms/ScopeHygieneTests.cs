@@ -3,6 +3,7 @@ using PrefLab.Algorithms.Dpo;
 using PrefLab.Algorithms.GroupRl;
 using PrefLab.Algorithms.Ppo;
 using PrefLab.Algorithms.RewardModeling;
+using PrefLab.Models.LogProbs;
 using Xunit;
 using static PrefLab.Tests.Algorithms.Kit;
 using static TorchSharp.torch;

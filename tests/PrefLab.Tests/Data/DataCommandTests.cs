@@ -85,7 +85,7 @@ public class DataCommandTests
             """{"messages":[{"role":"user","content":"1"},{"role":"assistant","content":"2"},{"role":"user","content":"3"}]}""",
         }, File.ReadAllLines(output));
         Assert.Contains("duplicate prompt: 1", stdout);
-        Assert.Equal("prompts", PrefLab.Data.Dataset.Open(output).Format.Name);
+        Assert.Equal("prompts", PrefLab.Data.Reading.Dataset.Open(output).Format.Name);
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public class DataCommandTests
         var json = JsonNode.Parse(stdout)!;
         Assert.Equal(3, json["total"]!.GetValue<long>());
         Assert.Equal(1, json["inputs"]![1]!["duplicate_prompts"]!.GetValue<long>());
-        Assert.Equal(new[] { "a", "a", "own" }, PrefLab.Data.DatasetReader.ReadPairs(output).Select(p => p.Source));
+        Assert.Equal(new[] { "a", "a", "own" }, PrefLab.Data.Reading.DatasetReader.ReadPairs(output).Select(p => p.Source));
 
         var text = Run("data", "mix", "--input", a, "--input", b + ":1", "--output", output, "--size", "3");
         Assert.Equal(0, text.Exit);

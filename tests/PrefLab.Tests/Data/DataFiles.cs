@@ -1,7 +1,8 @@
-using Parquet;
+using PrefLab.Data.Records;
+using PrefLab.Data.Writing;
 using Parquet.Schema;
 using Parquet.Serialization;
-using PrefLab.Data;
+using Parquet;
 using Xunit;
 
 namespace PrefLab.Tests.Data;

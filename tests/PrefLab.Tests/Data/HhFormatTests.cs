@@ -1,4 +1,4 @@
-using PrefLab.Data;
+using PrefLab.Data.Reading;
 using Xunit;
 using static PrefLab.Tests.Data.DataFiles;
 

@@ -1,5 +1,5 @@
+using PrefLab.Data.Reading;
 using Parquet.Schema;
-using PrefLab.Data;
 using Xunit;
 using static PrefLab.Tests.Data.DataFiles;
 

@@ -1,4 +1,6 @@
-using PrefLab.Data;
+using PrefLab.Data.Mixing;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 using Xunit;
 using static PrefLab.Tests.Data.DataFiles;
 

@@ -1,4 +1,5 @@
-using PrefLab.Data;
+using PrefLab.Data.Binarization;
+using PrefLab.Data.Reading;
 using Xunit;
 using static PrefLab.Tests.Data.DataFiles;
 

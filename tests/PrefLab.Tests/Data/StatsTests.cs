@@ -1,4 +1,5 @@
-using PrefLab.Data;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Stats;
 using Xunit;
 using static PrefLab.Tests.Data.DataFiles;
 

@@ -1,9 +1,10 @@
 using System.IO.Compression;
 using System.Text;
-using Parquet;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 using Parquet.Schema;
 using Parquet.Serialization;
-using PrefLab.Data;
+using Parquet;
 using Xunit;
 
 namespace PrefLab.Tests.Data;

@@ -1,6 +1,9 @@
-using Parquet.Schema;
-using PrefLab.Data;
+using PrefLab.Data.Binarization;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
+using PrefLab.Data.Writing;
 using PrefLab.Runtime;
+using Parquet.Schema;
 using Xunit;
 using static PrefLab.Tests.Data.DataFiles;
 

@@ -1,4 +1,4 @@
-using PrefLab.Evaluation.Statistics;
+using PrefLab.Statistics;
 using Xunit;
 
 namespace PrefLab.Tests.Evaluation;
@@ -23,7 +23,7 @@ public class BootstrapTests
         Assert.Equal(0, Normal(0.5), 12);
     }
 
-    static double Normal(double p) => PrefLab.Evaluation.Statistics.Normal.Quantile(p);
+    static double Normal(double p) => PrefLab.Statistics.Normal.Quantile(p);
 
     [Fact]
     public void Same_seed_same_interval_and_the_point_is_the_sample_mean()

@@ -1,16 +1,18 @@
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.Common;
-using PrefLab.Data;
 using PrefLab.Data.Collation;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 using PrefLab.Evaluation.Harness;
 using PrefLab.Evaluation.Suites;
 using PrefLab.Generation;
-using PrefLab.Models;
+using PrefLab.Models.LogProbs;
 using PrefLab.Models.Presets;
+using PrefLab.Models;
 using PrefLab.Tests.Generation;
 using PrefLab.Tests.Text;
-using PrefLab.Text;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 using static TorchSharp.torch;
 
 namespace PrefLab.Tests.Evaluation;

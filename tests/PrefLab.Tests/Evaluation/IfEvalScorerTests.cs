@@ -1,5 +1,5 @@
 using PrefLab.Evaluation.IfEval;
-using PrefLab.Evaluation.Statistics;
+using PrefLab.Statistics;
 using Xunit;
 
 namespace PrefLab.Tests.Evaluation;

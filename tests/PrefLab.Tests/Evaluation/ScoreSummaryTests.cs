@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using PrefLab.Evaluation.Harness;
 using PrefLab.Evaluation.Reporting;
-using PrefLab.Evaluation.Statistics;
 using PrefLab.Evaluation.Suites;
+using PrefLab.Statistics;
 using Xunit;
 
 namespace PrefLab.Tests.Evaluation;

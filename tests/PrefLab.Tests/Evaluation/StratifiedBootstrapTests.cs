@@ -1,6 +1,6 @@
-using PrefLab.Evaluation.Statistics;
-using Xunit;
+using PrefLab.Statistics;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace PrefLab.Tests.Evaluation;
 

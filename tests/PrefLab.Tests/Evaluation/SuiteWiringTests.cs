@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using PrefLab.Data;
+using PrefLab.Data.Reading;
 using PrefLab.Evaluation.Benchmarks;
 using PrefLab.Evaluation.Harness;
 using PrefLab.Evaluation.Scorers;

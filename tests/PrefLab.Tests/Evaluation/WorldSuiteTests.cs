@@ -1,12 +1,12 @@
 using System.Text.Json.Nodes;
 using PrefLab.Evaluation.Harness;
 using PrefLab.Evaluation.Scorers;
-using PrefLab.Evaluation.Statistics;
 using PrefLab.Models;
+using PrefLab.Statistics;
 using PrefLab.Tests.Fixtures;
 using PrefLab.Tests.Generation;
-using PrefLab.Text;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 using PrefLab.World;
 using MultipleChoice = PrefLab.Evaluation.Scorers.MultipleChoice;
 using Xunit;

@@ -1,12 +1,12 @@
 using PrefLab.Algorithms.Sft;
-using PrefLab.Data;
 using PrefLab.Data.Collation;
+using PrefLab.Data.Records;
 using PrefLab.Generation;
 using PrefLab.Lab.Recipes;
-using PrefLab.Text;
-using PrefLab.Text.Chat;
-using PrefLab.Models;
 using PrefLab.Models.Presets;
+using PrefLab.Models;
+using PrefLab.Text.Chat;
+using PrefLab.Text;
 using PrefLab.Training;
 using PrefLab.World;
 using Xunit;
@@ -109,7 +109,7 @@ public sealed class WorldModelsFixture : IDisposable
     /// bootstrap the reports use (each category counts once; items resampled within categories): the interval a
     /// learnability claim has to clear.
     /// </summary>
-    public static PrefLab.Evaluation.Statistics.Estimate GoldUplift(IReadOnlyList<(string Category, double Score)> trained,
+    public static PrefLab.Statistics.Estimate GoldUplift(IReadOnlyList<(string Category, double Score)> trained,
         IReadOnlyList<(string Category, double Score)> reference)
     {
         Assert.Equal(reference.Select(i => i.Category), trained.Select(i => i.Category));
@@ -117,9 +117,9 @@ public sealed class WorldModelsFixture : IDisposable
         var counts = reference.GroupBy(i => i.Category).ToDictionary(g => g.Key, g => g.Count());
         double Weight(string category) => reference.Count / ((double)categories.Count * counts[category]);
         var strata = reference.Select(i => categories.IndexOf(i.Category)).ToArray();
-        return PrefLab.Evaluation.Statistics.Bootstrap.PairedDifference(
+        return PrefLab.Statistics.Bootstrap.PairedDifference(
             trained.Select(i => i.Score * Weight(i.Category)).ToList(), reference.Select(i => i.Score * Weight(i.Category)).ToList(),
-            new PrefLab.Evaluation.Statistics.BootstrapOptions { Resamples = 2000, Seed = 0 }, strata);
+            new PrefLab.Statistics.BootstrapOptions { Resamples = 2000, Seed = 0 }, strata);
     }
 
     /// <summary>A fresh folder for a test's own runs.</summary>

@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
-using PrefLab.Data;
 using PrefLab.Data.Collation;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 using PrefLab.Generation;
 using PrefLab.Models;
 using PrefLab.Tests.Text;
-using PrefLab.Text;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 using Xunit;
 using static PrefLab.Tests.Cli.CliAppTests;
 

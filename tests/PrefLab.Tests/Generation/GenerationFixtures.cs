@@ -1,6 +1,7 @@
 using PrefLab.Algorithms.Common;
-using PrefLab.Models;
+using PrefLab.Models.LogProbs;
 using PrefLab.Models.Presets;
+using PrefLab.Models;
 using PrefLab.Tests.Text;
 using PrefLab.Text;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using PrefLab.Algorithms.Common;
 using PrefLab.Generation;
+using PrefLab.Models.LogProbs;
 using Xunit;
 using static PrefLab.Tests.Generation.GenerationFixtures;
 using static TorchSharp.torch;

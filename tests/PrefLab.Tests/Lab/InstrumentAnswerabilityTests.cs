@@ -1,5 +1,5 @@
-using PrefLab.Evaluation.Statistics;
 using PrefLab.Lab.Report;
+using PrefLab.Statistics;
 using Xunit;
 
 namespace PrefLab.Tests.Lab;

@@ -1,5 +1,6 @@
 using PrefLab.Lab.Grid;
 using PrefLab.Lab.Plan;
+using PrefLab.Runtime;
 using Xunit;
 
 namespace PrefLab.Tests.Lab;

@@ -1,8 +1,8 @@
 using System.Globalization;
-using PrefLab.Evaluation.Statistics;
 using PrefLab.Lab.Execution;
 using PrefLab.Lab.Report;
 using PrefLab.Lab.Store;
+using PrefLab.Statistics;
 using Xunit;
 
 namespace PrefLab.Tests.Lab;

@@ -91,7 +91,7 @@ public class RewardPositionTests
         Assert.True(rm.IsNormalized);
         string[] prompts = ["what is the capital of france ?", "what is the capital of france ?"];
         string[] responses = ["paris .", "blue ."];
-        var raw = rm.ScoreRaw(prompts.Select(p => (IReadOnlyList<PrefLab.Data.Message>)[PrefLab.Data.Message.User(p)]).ToList(), responses);
+        var raw = rm.ScoreRaw(prompts.Select(p => (IReadOnlyList<PrefLab.Data.Records.Message>)[PrefLab.Data.Records.Message.User(p)]).ToList(), responses);
         var normalized = rm.Score(prompts, responses);
         for (int i = 0; i < 2; i++) Assert.Equal((raw[i] - 0.25) / 2.0, normalized[i], 1e-12);
         using var off = RewardModel.Load(folder, new RewardModelOptions { Normalize = false });

@@ -2,8 +2,8 @@ using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Evaluation.RewardModels;
 using PrefLab.Tests.Fixtures;
 using PrefLab.Training;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace PrefLab.Tests.RewardModels;
 
@@ -26,7 +26,7 @@ public class RmLearnabilityTests(WorldModelsFixture world, ITestOutputHelper out
     /// paired.</summary>
     public const double CleanAgreementThreshold = 0.55;
 
-    PrefLab.Evaluation.Statistics.Estimate HeldOutGoldAgreement(string dataset)
+    PrefLab.Statistics.Estimate HeldOutGoldAgreement(string dataset)
     {
         string folder = world.NewFolder("rm-" + dataset);
         RewardModelJob.Run(new RewardModelJobOptions

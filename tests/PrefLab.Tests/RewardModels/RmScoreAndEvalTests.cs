@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.RewardModeling;
-using PrefLab.Data;
+using PrefLab.Data.Reading;
 using PrefLab.Evaluation.RewardModels;
 using PrefLab.Tests.Cli;
 using Xunit;

@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.RewardModeling;
-using PrefLab.Data;
 using PrefLab.Data.Collation;
+using PrefLab.Data.Reading;
 using PrefLab.Tests.Cli;
-using PrefLab.Text;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 using PrefLab.Training;
 using Xunit;
 using static PrefLab.Tests.RewardModels.RmTestKit;

@@ -1,13 +1,14 @@
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.OnlineRl;
-using PrefLab.Data;
 using PrefLab.Data.Collation;
-using PrefLab.Models;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 using PrefLab.Models.Presets;
+using PrefLab.Models;
 using PrefLab.Tests.Generation;
 using PrefLab.Tests.Text;
-using PrefLab.Text;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 using Xunit;
 using static TorchSharp.torch;
 

@@ -1,5 +1,7 @@
 using System.CommandLine;
-using PrefLab.Data;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Writing;
+using PrefLab.Runtime;
 using PrefLab.Training;
 
 namespace PrefLab.Cli.Commands.Data;

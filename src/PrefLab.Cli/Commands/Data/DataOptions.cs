@@ -1,5 +1,5 @@
 using System.CommandLine;
-using PrefLab.Data;
+using PrefLab.Data.Reading;
 using PrefLab.Runtime;
 
 namespace PrefLab.Cli.Commands.Data;

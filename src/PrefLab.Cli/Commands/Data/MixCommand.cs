@@ -1,5 +1,6 @@
 using System.CommandLine;
-using PrefLab.Data;
+using PrefLab.Data.Mixing;
+using PrefLab.Data.Reading;
 using PrefLab.Runtime;
 using PrefLab.Training;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using PrefLab.Data;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Writing;
 
 namespace PrefLab.Cli.Commands.Data;
 

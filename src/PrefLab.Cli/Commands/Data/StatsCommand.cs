@@ -1,5 +1,7 @@
 using System.CommandLine;
-using PrefLab.Data;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Stats;
+using PrefLab.Runtime;
 using PrefLab.Text;
 using PrefLab.Training;
 

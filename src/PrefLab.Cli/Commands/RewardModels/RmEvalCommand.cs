@@ -1,8 +1,8 @@
 using System.CommandLine;
-using PrefLab.Text.Chat;
 using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Evaluation.RewardModels;
 using PrefLab.Runtime;
+using PrefLab.Text.Chat;
 using PrefLab.Training;
 
 namespace PrefLab.Cli.Commands.RewardModels;
@@ -50,7 +50,7 @@ public static class RmEvalCommand
                 WorldSeed = seedValue,
                 Read = readOptions,
                 Scoring = new RewardModelOptions { BatchSize = parse.GetValue(batchSize), MaxLength = parse.GetValue(maxLength), ChatFormat = parse.GetValue(chatFormat), Normalize = false },
-                Bootstrap = new Evaluation.Statistics.BootstrapOptions { Seed = seedValue },
+                Bootstrap = new PrefLab.Statistics.BootstrapOptions { Seed = seedValue },
             });
             var jsonReport = report.ToJson();
             if (parse.GetValue(output) is { } path) AtomicFile.WriteAllText(path, jsonReport.ToJsonString(JsonOptions.Indented) + "\n");

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using PrefLab.Evaluation.RewardModels;
-using PrefLab.Evaluation.Statistics;
+using PrefLab.Statistics;
 
 namespace PrefLab.Cli.Commands.RewardModels;
 

@@ -1,11 +1,11 @@
 using System.CommandLine;
-using PrefLab.Text.Chat;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.RewardModeling;
-using PrefLab.Data;
+using PrefLab.Data.Reading;
 using PrefLab.Generation;
 using PrefLab.Runtime;
+using PrefLab.Text.Chat;
 using PrefLab.Training;
 
 namespace PrefLab.Cli.Commands.RewardModels;

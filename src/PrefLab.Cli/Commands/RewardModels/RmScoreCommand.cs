@@ -1,9 +1,10 @@
 using System.CommandLine;
-using PrefLab.Text.Chat;
 using System.Text.Json;
 using PrefLab.Algorithms.RewardModeling;
-using PrefLab.Data;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Writing;
 using PrefLab.Runtime;
+using PrefLab.Text.Chat;
 
 namespace PrefLab.Cli.Commands.RewardModels;
 

@@ -1,9 +1,10 @@
 using System.CommandLine;
-using PrefLab.Text.Chat;
-using PrefLab.Algorithms.Dpo;
 using PrefLab.Algorithms.Dpo.Reference;
-using PrefLab.Data;
+using PrefLab.Algorithms.Dpo;
+using PrefLab.Data.Binarization;
 using PrefLab.Data.Collation;
+using PrefLab.Data.Formats;
+using PrefLab.Text.Chat;
 using PrefLab.Training;
 
 namespace PrefLab.Cli.Commands.Training;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using PrefLab.Algorithms.OnlineRl;
-using PrefLab.Data;
+using PrefLab.Data.Formats;
 using PrefLab.Runtime;
 using PrefLab.Text.Chat;
 using PrefLab.Training;

@@ -1,18 +1,20 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.RewardModeling;
-using PrefLab.Data;
 using PrefLab.Data.Collation;
-using PrefLab.Evaluation.Statistics;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
+using PrefLab.Data.Writing;
 using PrefLab.Generation;
 using PrefLab.Models;
-using PrefLab.Runtime;
 using PrefLab.Runtime.Console;
-using PrefLab.Text;
+using PrefLab.Runtime;
+using PrefLab.Statistics;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 using PrefLab.Training;
-using PrefLab.World;
 using PrefLab.World.Tasks;
+using PrefLab.World;
 
 namespace PrefLab.Algorithms.BestOfN;
 
@@ -102,19 +104,9 @@ public static class BestOfNJob
     public static BestOfNResult Run(BestOfNOptions options)
     {
         TorchRuntime.EnsureLoaded();
-        if (options.N < 1) throw UserError.InOption("n", $"must be at least 1, not {options.N}");
-        var ks = options.ReportN.Distinct().Order().ToArray();
-        if (ks.Length == 0) throw UserError.InOption("report-n", "give at least one k");
-        if (ks.Where(k => k < 1 || k > options.N).Select(k => (int?)k).FirstOrDefault() is int bad)
-            throw UserError.InOption("report-n", $"each k must be between 1 and --n {options.N}, not {bad}");
+        var ks = ReportedKs(options);
         options.Generation.Validate();
-        var prompts = DatasetReader.ReadPrompts(options.Prompts, options.Read).ToList();
-        if (options.MaxPrompts is int max) prompts = prompts.Take(max).ToList();
-        if (prompts.Count == 0) throw UserError.InOption("prompts", $"{options.Prompts}: holds no prompts");
-        var world = options.World is null ? null : WorldInstance.Load(options.World);
-        var tasks = prompts.Select(p => world is not null && p.SingleUserText is { } text && world.Judge.Knows(text) ? world.TaskFor(text) : null).ToArray();
-        if (world is not null && tasks.All(t => t is null))
-            throw UserError.InOption("world", $"none of the prompts in {options.Prompts} is one of this World's prompts");
+        var (prompts, world, tasks) = ReadPrompts(options);
 
         Directory.CreateDirectory(options.Output);
         string samplesPath = Path.Combine(options.Output, SamplesFile), bestPath = Path.Combine(options.Output, BestFile),
@@ -175,18 +167,7 @@ public static class BestOfNJob
         }
 
         JsonlWriter.Write(bestPath, best);
-        var complete = summaries.Where(s => s.Complete).ToList();
-        if (complete.Count == 0) throw new UserError($"bon: no prompt had all {options.N} samples scored (too long for the reward model?); nothing to summarise");
-        var withGold = complete.Where(s => s.Gold is not null).ToList();
-        var byK = ks.Select((k, index) => new BestOfKResult(k,
-            Bootstrap.Mean(complete.Select(s => s.Reward[index]).ToList(), options.Bootstrap),
-            withGold.Count == 0 ? null : Bootstrap.Mean(withGold.Select(s => s.Gold![index]).ToList(), options.Bootstrap),
-            withGold.Count == 0 ? null : Bootstrap.Mean(withGold.Select(s => s.Oracle![index]).ToList(), options.Bootstrap),
-            withGold.GroupBy(s => s.Category).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Average(s => s.Gold![index]))))
-            .ToList();
-        var result = new BestOfNResult(prompts.Count, options.N, (long)prompts.Count * options.N, unscored, withoutEos, complete.Count, withGold.Count,
-            complete.GroupBy(s => s.Category).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
-            byK, Path.GetFullPath(samplesPath), Path.GetFullPath(bestPath), Path.GetFullPath(summaryPath));
+        var result = Summarise(options, ks, prompts.Count, summaries, unscored, withoutEos, samplesPath, bestPath, summaryPath);
         var summary = result.ToJson();
         summary["policy"] = Path.GetFullPath(options.Policy);
         summary["reward_model"] = rm.Folder;
@@ -200,6 +181,48 @@ public static class BestOfNJob
         };
         AtomicFile.WriteAllText(summaryPath, summary.ToJsonString(JsonOptions.Indented) + "\n");
         return result;
+    }
+
+    /// <summary>The k of best-of-k to report, sorted and distinct, each in [1, n].</summary>
+    static int[] ReportedKs(BestOfNOptions options)
+    {
+        if (options.N < 1) throw UserError.InOption("n", $"must be at least 1, not {options.N}");
+        var ks = options.ReportN.Distinct().Order().ToArray();
+        if (ks.Length == 0) throw UserError.InOption("report-n", "give at least one k");
+        if (ks.Where(k => k < 1 || k > options.N).Select(k => (int?)k).FirstOrDefault() is int bad)
+            throw UserError.InOption("report-n", $"each k must be between 1 and --n {options.N}, not {bad}");
+        return ks;
+    }
+
+    /// <summary>The prompts (at most --max-prompts), and with a World each one's task (null for prompts it does not know).</summary>
+    static (List<PromptRecord> Prompts, WorldInstance? World, WorldTask?[] Tasks) ReadPrompts(BestOfNOptions options)
+    {
+        var prompts = DatasetReader.ReadPrompts(options.Prompts, options.Read).ToList();
+        if (options.MaxPrompts is int max) prompts = prompts.Take(max).ToList();
+        if (prompts.Count == 0) throw UserError.InOption("prompts", $"{options.Prompts}: holds no prompts");
+        var world = options.World is null ? null : WorldInstance.Load(options.World);
+        var tasks = prompts.Select(p => world is not null && p.SingleUserText is { } text && world.Judge.Knows(text) ? world.TaskFor(text) : null).ToArray();
+        if (world is not null && tasks.All(t => t is null))
+            throw UserError.InOption("world", $"none of the prompts in {options.Prompts} is one of this World's prompts");
+        return (prompts, world, tasks);
+    }
+
+    /// <summary>Expected best-of-k reward (and gold, and the gold oracle's) over the prompts whose samples were all scored.</summary>
+    static BestOfNResult Summarise(BestOfNOptions options, int[] ks, int promptCount, List<PromptSummary> summaries, long unscored, long withoutEos,
+        string samplesPath, string bestPath, string summaryPath)
+    {
+        var complete = summaries.Where(s => s.Complete).ToList();
+        if (complete.Count == 0) throw new UserError($"bon: no prompt had all {options.N} samples scored (too long for the reward model?); nothing to summarise");
+        var withGold = complete.Where(s => s.Gold is not null).ToList();
+        var byK = ks.Select((k, index) => new BestOfKResult(k,
+            Bootstrap.Mean(complete.Select(s => s.Reward[index]).ToList(), options.Bootstrap),
+            withGold.Count == 0 ? null : Bootstrap.Mean(withGold.Select(s => s.Gold![index]).ToList(), options.Bootstrap),
+            withGold.Count == 0 ? null : Bootstrap.Mean(withGold.Select(s => s.Oracle![index]).ToList(), options.Bootstrap),
+            withGold.GroupBy(s => s.Category).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Average(s => s.Gold![index]))))
+            .ToList();
+        return new BestOfNResult(promptCount, options.N, (long)promptCount * options.N, unscored, withoutEos, complete.Count, withGold.Count,
+            complete.GroupBy(s => s.Category).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+            byK, Path.GetFullPath(samplesPath), Path.GetFullPath(bestPath), Path.GetFullPath(summaryPath));
     }
 
     static JsonObject Row(PromptRecord prompt, int index, string? response, double? reward, double? raw, bool normalized, double? gold)

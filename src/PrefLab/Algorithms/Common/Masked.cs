@@ -1,3 +1,4 @@
+using PrefLab.Models.LogProbs;
 using PrefLab.Runtime;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using PrefLab.Models.LogProbs;
 using static TorchSharp.torch;
 
 namespace PrefLab.Algorithms.Common;

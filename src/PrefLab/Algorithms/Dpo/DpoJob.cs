@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.Dpo.Reference;
-using PrefLab.Data;
+using PrefLab.Data.Binarization;
 using PrefLab.Data.Collation;
-using PrefLab.Models;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 using PrefLab.Models.Config;
+using PrefLab.Models;
 using PrefLab.Runtime;
-using PrefLab.Text;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 using PrefLab.Training;
 
 namespace PrefLab.Algorithms.Dpo;
@@ -75,18 +77,8 @@ public static class DpoJob
         var settings = options.Dpo.Validate();
         options.Training.Validate();
         if (options.MaxLength < 8) throw UserError.InOption("max-length", $"must be at least 8, not {options.MaxLength}");
-        bool usesReference = DpoLossTypes.UsesReference(settings.Loss);
         string lossName = DpoLossTypes.Name(settings.Loss);
-        if (!usesReference && options.ReferenceModel is not null)
-            throw UserError.InOption("ref-model", $"does not apply to --loss {lossName}, which has no reference model; given {options.ReferenceModel}");
-        if (!usesReference && options.RefCache is not null)
-            throw UserError.InOption("ref-cache", $"does not apply to --loss {lossName}, which has no reference model; given {options.RefCache}");
-        if (options.ReferenceModel is { } given && !Directory.Exists(given))
-            throw UserError.InOption("ref-model", $"folder not found: {given}");
-        bool live = usesReference && string.Equals(options.RefCache?.Trim(), ReferenceCache.Off, StringComparison.OrdinalIgnoreCase);
-        string referenceDir = options.ReferenceModel ?? options.Model;
-        bool referenceIsStart = SameFolder(referenceDir, options.Model);
-        if (usesReference && !referenceIsStart) CheckCompatible(options.Model, referenceDir);
+        var (usesReference, live, referenceDir, referenceIsStart) = PlanReference(options, settings);
 
         var tokenizer = TokenizerLoader.Load(options.Model);
         var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, options.ChatFormat));
@@ -183,6 +175,25 @@ public static class DpoJob
             liveModel?.Dispose();
             policy.Dispose();
         }
+    }
+
+    /// <summary>Whether the loss has a reference, whether it runs live (<c>--ref-cache off</c>) or from the cache, its
+    /// folder and whether that is the starting model; refuses reference options a reference-free loss would ignore.</summary>
+    static (bool Uses, bool Live, string Folder, bool IsStart) PlanReference(DpoJobOptions options, DpoSettings settings)
+    {
+        bool usesReference = DpoLossTypes.UsesReference(settings.Loss);
+        string lossName = DpoLossTypes.Name(settings.Loss);
+        if (!usesReference && options.ReferenceModel is not null)
+            throw UserError.InOption("ref-model", $"does not apply to --loss {lossName}, which has no reference model; given {options.ReferenceModel}");
+        if (!usesReference && options.RefCache is not null)
+            throw UserError.InOption("ref-cache", $"does not apply to --loss {lossName}, which has no reference model; given {options.RefCache}");
+        if (options.ReferenceModel is { } given && !Directory.Exists(given))
+            throw UserError.InOption("ref-model", $"folder not found: {given}");
+        bool live = usesReference && string.Equals(options.RefCache?.Trim(), ReferenceCache.Off, StringComparison.OrdinalIgnoreCase);
+        string referenceDir = options.ReferenceModel ?? options.Model;
+        bool referenceIsStart = SameFolder(referenceDir, options.Model);
+        if (usesReference && !referenceIsStart) CheckCompatible(options.Model, referenceDir);
+        return (usesReference, live, referenceDir, referenceIsStart);
     }
 
     static ReadOptions ReadOptionsOf(DpoJobOptions options) => new()

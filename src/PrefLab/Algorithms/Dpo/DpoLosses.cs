@@ -1,4 +1,5 @@
 using PrefLab.Algorithms.Common;
+using PrefLab.Models.LogProbs;
 using PrefLab.Runtime;
 using static TorchSharp.torch;
 

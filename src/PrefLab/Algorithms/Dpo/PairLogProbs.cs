@@ -1,5 +1,6 @@
 using PrefLab.Algorithms.Common;
 using PrefLab.Data.Collation;
+using PrefLab.Models.LogProbs;
 using PrefLab.Models;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
 using PrefLab.Algorithms.Common;
+using PrefLab.Models.LogProbs;
 using static TorchSharp.torch;
 
 namespace PrefLab.Algorithms.GroupRl;

@@ -1,5 +1,6 @@
 using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Kl;
+using PrefLab.Models.LogProbs;
 using static TorchSharp.torch;
 
 namespace PrefLab.Algorithms.GroupRl;

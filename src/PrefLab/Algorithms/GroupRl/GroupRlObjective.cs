@@ -100,12 +100,12 @@ public sealed class GroupRlObjective : OnlineObjective
             {
                 clipFraction += result.ClipFraction * tokenShare;
                 refKl += result.Kl * tokenShare;
-                approxKl += 0.5 * Masked.Mean(logRatio.Squared(), slice.ResponseMask).to_type(ScalarType.Float64).item<double>() * tokenShare;
+                approxKl += PpoLosses.ApproxKl(logRatio, slice.ResponseMask) * tokenShare;
             }
             else
             {
                 clipFraction += result.ClipFraction * rowShare;
-                approxKl += 0.5 * logRatio.Squared().mean().to_type(ScalarType.Float64).item<double>() * rowShare;   // [rows] sequence log-ratios
+                approxKl += PpoLosses.ApproxKl(logRatio) * rowShare;   // [rows] sequence log-ratios
             }
             maxDeviation = Math.Max(maxDeviation, MaxRatioDeviation(result.Ratio));
         }
@@ -121,12 +121,6 @@ public sealed class GroupRlObjective : OnlineObjective
             ["policy/ref_kl"] = refKl,
             ["grad_norm"] = gradNorm,
         };
-    }
-
-    static double Tokens(Tensor mask, int[] rows)
-    {
-        using var scope = NewDisposeScope();
-        return mask.index_select(0, tensor(rows.Select(r => (long)r).ToArray())).sum().item<long>();
     }
 
     public override JsonObject Describe() => new()

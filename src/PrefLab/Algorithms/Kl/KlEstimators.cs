@@ -1,3 +1,4 @@
+using PrefLab.Models.LogProbs;
 using PrefLab.Runtime;
 using static TorchSharp.torch;
 
@@ -43,14 +44,14 @@ public static class KlEstimators
     /// <summary>k1 = log π(y) - log π_ref(y). [any] -> [same shape].</summary>
     public static Tensor K1(Tensor logProbs, Tensor refLogProbs)
     {
-        Common.Masks.RequireSameShape("log-probs", logProbs, "reference log-probs", refLogProbs);
+        Masks.RequireSameShape("log-probs", logProbs, "reference log-probs", refLogProbs);
         return logProbs - refLogProbs;
     }
 
     /// <summary>k2 = ½ (log π(y) - log π_ref(y))². [any] -> [same shape].</summary>
     public static Tensor K2(Tensor logProbs, Tensor refLogProbs)
     {
-        Common.Masks.RequireSameShape("log-probs", logProbs, "reference log-probs", refLogProbs);
+        Masks.RequireSameShape("log-probs", logProbs, "reference log-probs", refLogProbs);
         using var scope = NewDisposeScope();
         return (logProbs - refLogProbs).Squared().mul(0.5).MoveToOuterDisposeScope();
     }
@@ -64,7 +65,7 @@ public static class KlEstimators
     /// </summary>
     public static Tensor K3(Tensor logProbs, Tensor refLogProbs)
     {
-        Common.Masks.RequireSameShape("log-probs", logProbs, "reference log-probs", refLogProbs);
+        Masks.RequireSameShape("log-probs", logProbs, "reference log-probs", refLogProbs);
         using var scope = NewDisposeScope();
         var d = refLogProbs - logProbs;
         return (d.expm1() - d).clamp_min(0.0).MoveToOuterDisposeScope();

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using PrefLab.Data;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 using static TorchSharp.torch;
 
 namespace PrefLab.Algorithms.OnlineRl;

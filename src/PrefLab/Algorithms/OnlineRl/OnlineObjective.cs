@@ -18,6 +18,14 @@ public sealed record UpdateOutcome(Dictionary<string, double> Metrics, IReadOnly
 /// </summary>
 public abstract class OnlineObjective : IDisposable
 {
+    /// <summary>Response tokens in the given rows of <paramref name="mask"/> [rows, seq]: a micro-batch's share of its
+    /// minibatch's token-level mean.</summary>
+    protected static double Tokens(Tensor mask, int[] rows)
+    {
+        using var scope = NewDisposeScope();
+        return mask.index_select(0, tensor(rows.Select(r => (long)r).ToArray())).sum().item<long>();
+    }
+
     protected OnlineObjective(OnlineRlSession session, OnlineRlOptions options)
     {
         Session = session;

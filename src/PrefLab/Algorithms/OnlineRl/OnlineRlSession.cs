@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
-using PrefLab.Data;
 using PrefLab.Data.Collation;
+using PrefLab.Data.Reading;
 using PrefLab.Generation;
 using PrefLab.Models;
 using PrefLab.Runtime;
-using PrefLab.Text;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 
 namespace PrefLab.Algorithms.OnlineRl;
 

@@ -25,17 +25,7 @@ public static class OnlineTrainer
         var options = session.Options;
         options.ValidateRows(objective.SamplesPerPrompt);
         var run = RunDirectory.Start(options.Output, objective.Command, options.RecordedOptions, options.Seed, options.Resume);
-        try
-        {
-            var result = Train(session, objective, run);
-            run.Complete(result.FinalMetrics);
-            return result;
-        }
-        catch (Exception e)
-        {
-            run.Fail(e.Message);
-            throw;
-        }
+        return TrainingLoop.Guarded(run, () => Train(session, objective, run));
     }
 
     static TrainingResult Train(OnlineRlSession session, OnlineObjective objective, RunDirectory run)
@@ -61,55 +51,22 @@ public static class OnlineTrainer
         var store = new CheckpointStore(run.CheckpointsPath, options.KeepCheckpoints);
         var rolloutLog = new RolloutLog(run.Path);
         var logger = new MetricsLogger(run, options.Tensorboard, options.Console);
-        long step = 0;
-        if (options.Resume && store.Latest is long resumeFrom)
-        {
-            var state = store.ReadState(resumeFrom);
-            objective.LoadModels(store.PathOf(resumeFrom));
-            store.LoadOptimizers(resumeFrom, objective.Optimizers);
-            CheckpointStore.RestoreTorchRng(state.TorchRngState);
-            objective.Restore(state.Extra);
-            logger.RewindTo(resumeFrom);
-            rolloutLog.TruncateAfter(resumeFrom);
-            step = state.Step;
-        }
-        else
-        {
-            // A fresh start (or --resume without a checkpoint) keeps no earlier lines.
-            logger.RewindTo(0);
-            rolloutLog.TruncateAfter(0);
-            Seeding.SetGlobal(Seeding.Derive(options.Seed, "online-rl/torch"));
-        }
+        var resumed = TrainingLoop.Resume(options.Resume, store, logger, objective.LoadModels, objective.Optimizers, options.Seed, "online-rl/torch");
+        if (resumed is not null) objective.Restore(resumed.State.Extra);
+        rolloutLog.TruncateAfter(resumed?.Step ?? 0); // a fresh start (or --resume without a checkpoint) keeps no earlier lines
 
-        var lastMetrics = new Dictionary<string, double>();
-        var clock = Stopwatch.StartNew();
-        using (var progress = ProgressReporter.Start(objective.Command, totalSteps, "update"))
+        var loop = new LoopPlan
         {
-            progress.SetPosition(step);
-            logger.AttachProgress(progress);
-            while (step < totalSteps)
-            {
-                lastMetrics = Update(session, objective, step, rolloutLog, out var outcomeStep);
-                step = outcomeStep;
-                lastMetrics["elapsed_sec"] = clock.Elapsed.TotalSeconds;
-                if (step == 1 || step % options.LogEvery == 0 || step == totalSteps)
-                    logger.Log(step, session.Pool.EpochAt(step, options.RolloutBatchSize), lastMetrics);
-                if (options.SaveEvery > 0 && step % options.SaveEvery == 0)
-                {
-                    var state = new TrainerState(step, (int)(step * options.RolloutBatchSize / session.Pool.Count), 0,
-                        CheckpointStore.CaptureTorchRng(), objective.State());
-                    store.Save(state, objective.SaveModels, objective.Optimizers);
-                }
-                progress.Advance();
-                options.AfterStep?.Invoke(step);
-            }
-            logger.AttachProgress(null);
-        }
-        SaveFinalModels(run, objective);
-        return new TrainingResult(step, lastMetrics);
+            Label = objective.Command, Unit = "update", TotalSteps = totalSteps, LogEvery = options.LogEvery, SaveEvery = options.SaveEvery,
+            Capture = step => new TrainerState(step, (int)(step * options.RolloutBatchSize / session.Pool.Count), 0,
+                CheckpointStore.CaptureTorchRng(), objective.State()),
+            SaveModels = objective.SaveModels, Optimizers = objective.Optimizers, AfterStep = options.AfterStep,
+        };
+        return TrainingLoop.Run(loop, run, store, logger, resumed?.State.Step ?? 0, step =>
+            new LoopStep(Update(session, objective, step, rolloutLog), session.Pool.EpochAt(step + 1, options.RolloutBatchSize)));
     }
 
-    static Dictionary<string, double> Update(OnlineRlSession session, OnlineObjective objective, long step, RolloutLog rolloutLog, out long nextStep)
+    static Dictionary<string, double> Update(OnlineRlSession session, OnlineObjective objective, long step, RolloutLog rolloutLog)
     {
         var options = session.Options;
         var engine = session.Engine;
@@ -125,7 +82,7 @@ public static class OnlineTrainer
         var trainClock = Stopwatch.StartNew();
         var outcome = objective.Train(rollout, step, firstPass);
         double trainSeconds = trainClock.Elapsed.TotalSeconds;
-        nextStep = step + 1;
+        long nextStep = step + 1;
 
         var metrics = outcome.Metrics;
         if (rollout.Gold is { } gold) metrics["gold/score"] = gold.Average();
@@ -140,24 +97,5 @@ public static class OnlineTrainer
         if (options.RolloutLogEvery > 0 && (nextStep == 1 || nextStep % options.RolloutLogEvery == 0))
             rolloutLog.Append(nextStep, rollout, outcome.Samples);
         return metrics;
-    }
-
-    // As the offline trainer: into a staging folder first, then moved into the run folder with config.json last,
-    // so a folder with a config.json always holds a complete model. Subfolders (the value model) move whole.
-    static void SaveFinalModels(RunDirectory run, OnlineObjective objective)
-    {
-        string staging = Path.Combine(run.Path, ".final-model.tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        Directory.CreateDirectory(staging);
-        objective.SaveModels(staging);
-        foreach (string folder in Directory.GetDirectories(staging))
-        {
-            string target = Path.Combine(run.Path, Path.GetFileName(folder));
-            if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
-            Directory.Move(folder, target);
-        }
-        foreach (string file in Directory.GetFiles(staging).OrderBy(f => Path.GetFileName(f) == "config.json" ? 1 : 0))
-            File.Move(file, Path.Combine(run.Path, Path.GetFileName(file)), overwrite: true);
-        Directory.Delete(staging, recursive: true);
     }
 }

@@ -1,4 +1,5 @@
 using PrefLab.Algorithms.Common;
+using PrefLab.Models.LogProbs;
 using PrefLab.Models;
 using static TorchSharp.torch;
 

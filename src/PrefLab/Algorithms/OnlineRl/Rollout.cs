@@ -1,4 +1,4 @@
-using PrefLab.Data;
+using PrefLab.Data.Records;
 using PrefLab.Generation;
 using static TorchSharp.torch;
 

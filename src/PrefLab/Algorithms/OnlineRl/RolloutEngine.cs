@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using PrefLab.Data;
 using PrefLab.Generation;
 using PrefLab.Models;
 using PrefLab.Runtime;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using PrefLab.Data;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 using PrefLab.Runtime;
 using PrefLab.Training;
 

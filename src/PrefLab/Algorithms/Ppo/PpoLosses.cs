@@ -1,4 +1,5 @@
 using PrefLab.Algorithms.Common;
+using PrefLab.Models.LogProbs;
 using PrefLab.Runtime;
 using static TorchSharp.torch;
 
@@ -61,7 +62,7 @@ public static class PpoLosses
             clipFraction = Masked.Mean(clipped.gt(unclipped).to_type(ScalarType.Float64), mask).item<double>();
             // TRL averages over every position including padding (filled so the difference is 0 there), which
             // dilutes the number by the padding fraction; we average over response tokens only.
-            approxKl = 0.5 * Masked.Mean(logRatio.detach().Squared(), mask).to_type(ScalarType.Float64).item<double>();
+            approxKl = ApproxKl(logRatio.detach(), mask);
         }
         return new PolicyLossResult(loss.MoveToOuterDisposeScope(), clipFraction, approxKl, ratio.detach().MoveToOuterDisposeScope());
     }
@@ -70,6 +71,18 @@ public static class PpoLosses
     /// Clipped value loss with the ½ factor. [batch, resp] x4 -> <see cref="ValueLossResult"/>. Gradient per selected
     /// token: (V_θ - R) / N where the unclipped error is the larger (or V_θ is within ε_v of V_old), 0 otherwise.
     /// </summary>
+    /// <summary>
+    /// `policy/approxkl`, TRL's estimator of KL(old ‖ new): ½ · mean of log(π/π_old)², over the selected tokens of
+    /// <paramref name="mask"/> ([batch, seq] log-ratios: PPO, GRPO), or over all elements without one ([rows]
+    /// sequence log-ratios: RLOO). The one definition every online algorithm logs. -> a number.
+    /// </summary>
+    public static double ApproxKl(Tensor logRatio, Tensor? mask = null)
+    {
+        using var scope = NewDisposeScope();
+        var squared = logRatio.detach().Squared();
+        return 0.5 * (mask is null ? squared.mean() : Masked.Mean(squared, mask)).to_type(ScalarType.Float64).item<double>();
+    }
+
     public static ValueLossResult ValueLoss(Tensor newValues, Tensor oldValues, Tensor returns, Tensor mask, double clipRange = DefaultValueClipRange)
     {
         Masks.RequireFloating("new values", newValues);

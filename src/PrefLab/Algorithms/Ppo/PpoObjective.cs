@@ -169,12 +169,6 @@ public sealed class PpoObjective : OnlineObjective
         };
     }
 
-    static double Tokens(Tensor mask, int[] rows)
-    {
-        using var scope = NewDisposeScope();
-        return mask.index_select(0, tensor(rows.Select(r => (long)r).ToArray())).sum().item<long>();
-    }
-
     public override void SaveModels(string folder)
     {
         base.SaveModels(folder);

@@ -1,9 +1,9 @@
-using PrefLab.Data;
 using PrefLab.Data.Collation;
+using PrefLab.Data.Records;
 using PrefLab.Models;
 using PrefLab.Runtime;
-using PrefLab.Text;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 using static TorchSharp.torch;
 
 namespace PrefLab.Algorithms.RewardModeling;

@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
-using PrefLab.Data;
+using PrefLab.Data.Binarization;
 using PrefLab.Data.Collation;
-using PrefLab.Models;
+using PrefLab.Data.Reading;
 using PrefLab.Models.Config;
+using PrefLab.Models;
 using PrefLab.Runtime;
-using PrefLab.Text;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 using PrefLab.Training;
 
 namespace PrefLab.Algorithms.RewardModeling;

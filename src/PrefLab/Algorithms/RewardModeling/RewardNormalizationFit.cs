@@ -1,12 +1,13 @@
 using System.Text.Json.Nodes;
-using PrefLab.Data;
 using PrefLab.Data.Collation;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 using PrefLab.Generation;
 using PrefLab.Models;
-using PrefLab.Runtime;
 using PrefLab.Runtime.Console;
-using PrefLab.Text;
+using PrefLab.Runtime;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 
 namespace PrefLab.Algorithms.RewardModeling;
 

@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
-using PrefLab.Data;
 using PrefLab.Data.Collation;
+using PrefLab.Data.Reading;
 using PrefLab.Models;
 using PrefLab.Runtime;
-using PrefLab.Text;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 using PrefLab.Training;
 
 namespace PrefLab.Algorithms.Sft;

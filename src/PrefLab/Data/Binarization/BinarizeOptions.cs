@@ -1,6 +1,7 @@
+using PrefLab.Data.Formats;
 using PrefLab.Runtime;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Binarization;
 
 /// <summary>Which pairs a multi-response row (several scored responses to one prompt) becomes.</summary>
 public enum PairSelection

@@ -1,4 +1,7 @@
-namespace PrefLab.Data;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
+
+namespace PrefLab.Data.Binarization;
 
 /// <summary>One response to a prompt and its score (higher is better: ranks enter negated).</summary>
 internal readonly record struct ScoredResponse(IReadOnlyList<Message> Completion, double Score);

@@ -1,5 +1,6 @@
-using PrefLab.Text;
+using PrefLab.Data.Records;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 
 namespace PrefLab.Data.Collation;
 

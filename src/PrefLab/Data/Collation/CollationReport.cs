@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using PrefLab.Data.Reading;
 
 namespace PrefLab.Data.Collation;
 

@@ -1,3 +1,5 @@
+using PrefLab.Data.Reading;
+
 namespace PrefLab.Data.Collation;
 
 /// <summary>What packing made of a set of sequences (run.json's <c>packing</c> entry).</summary>

@@ -1,4 +1,7 @@
-namespace PrefLab.Data;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
+
+namespace PrefLab.Data.Formats;
 
 /// <summary>
 /// <c>arena</c> (lmsys/chatbot_arena_conversations): <c>conversation_a</c>, <c>conversation_b</c> (message
@@ -6,7 +9,7 @@ namespace PrefLab.Data;
 /// the two conversations' longest common prefix (the first user turn; in multi-turn battles the later turns
 /// stay in the completions). Ties are dropped and counted. The battle's <c>question_id</c> is the pair's id.
 /// </summary>
-internal sealed class ArenaFormat : DataFormat<PreferencePair>
+internal sealed class ArenaFormat : RowFormat<PreferencePair>
 {
     public override string Name => "arena";
     public override RecordKind Kind => RecordKind.Pairs;

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
+using PrefLab.Data.Reading;
 using PrefLab.Runtime;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Formats;
 
 /// <summary>Every format PrefLab reads, by name, and detection from a file's first row.</summary>
 public static class DataFormats

@@ -1,4 +1,8 @@
-namespace PrefLab.Data;
+using PrefLab.Data.Binarization;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
+
+namespace PrefLab.Data.Formats;
 
 /// <summary>
 /// <c>helpsteer</c> (nvidia/HelpSteer, HelpSteer2): one response a row with <c>prompt</c>, <c>response</c> and
@@ -9,7 +13,7 @@ namespace PrefLab.Data;
 /// mean of helpfulness, correctness and coherence (complexity and verbosity describe style, where higher is
 /// not better); default helpfulness. Only the attributes the score uses are required.
 /// </summary>
-internal sealed class HelpSteerFormat : DataFormat<PreferencePair>
+internal sealed class HelpSteerFormat : GroupedFormat<PreferencePair, ScoredResponse>
 {
     public const string Mean = "mean";
     static readonly string[] Attributes = ["helpfulness", "correctness", "coherence", "complexity", "verbosity"];
@@ -22,47 +26,20 @@ internal sealed class HelpSteerFormat : DataFormat<PreferencePair>
     public override IReadOnlyList<string> ScoreNames { get; } = [.. Attributes, Mean];
     public override string DefaultScore => "helpfulness";
 
-    sealed class Group(string prompt, PreferencePair template)
-    {
-        public string Prompt { get; } = prompt;
-        public PreferencePair Template { get; } = template;
-        public List<ScoredResponse> Responses { get; } = [];
-    }
+    protected override string ReappearsNote => PromptReappears;
 
-    internal override IEnumerable<PreferencePair> Read(IEnumerable<Row> rows, ReadContext context)
+    protected override void Begin(ReadContext context) => ResolveScore(context.Options.Binarize.Score);
+
+    protected override (string Key, ScoredResponse Item) ParseRow(Row row, ReadContext context)
     {
         string score = ResolveScore(context.Options.Binarize.Score);
         string[] used = score == Mean ? QualityAttributes : [score];
-        var seen = new HashSet<UInt128>();
-        var output = new List<PreferencePair>();
-        Group? group = null;
-        foreach (var row in context.ReadableRows(rows))
-        {
-            string prompt = "", response = "";
-            double value = 0;
-            if (!context.TryParse(row, () =>
-                {
-                    prompt = row.String("prompt");
-                    response = row.String("response");
-                    value = used.Average(row.Number);
-                }))
-                continue;
-            if (group is null || group.Prompt != prompt)
-            {
-                if (group is not null) Flush(group);
-                foreach (var pair in output) yield return pair;
-                output.Clear();
-                if (!seen.Add(ContentKey.Of(prompt))) context.Note(PromptReappears);
-                group = new Group(prompt, RowMetadata.Apply(new PreferencePair([Message.User(prompt)], [], []), row));
-            }
-            group.Responses.Add(new ScoredResponse([Message.Assistant(response)], value));
-        }
-        if (group is not null) Flush(group);
-        foreach (var pair in output) yield return pair;
-
-        void Flush(Group g) => Binarizer.AddPairs(g.Template, g.Responses, context.Options.Binarize.Selection, context, output);
+        return (row.String("prompt"), new ScoredResponse([Message.Assistant(row.String("response"))], used.Average(row.Number)));
     }
 
-    internal override void Parse(Row row, ReadContext context, List<PreferencePair> output) =>
-        throw new NotSupportedException("helpsteer groups rows; Read handles them");
+    protected override PreferencePair Template(string key, Row first) =>
+        RowMetadata.Apply(new PreferencePair([Message.User(key)], [], []), first);
+
+    protected override void Emit(PreferencePair template, IReadOnlyList<ScoredResponse> items, ReadContext context, List<PreferencePair> output) =>
+        Binarizer.AddPairs(template, items, context.Options.Binarize.Selection, context, output);
 }

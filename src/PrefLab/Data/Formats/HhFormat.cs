@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Formats;
 
 /// <summary>
 /// <c>hh</c> (Anthropic HH-RLHF): <c>chosen</c> and <c>rejected</c> are whole transcripts. The prompt is every
@@ -8,7 +10,7 @@ namespace PrefLab.Data;
 /// assistant turns. A transcript that does not end with an assistant turn, or whose prefix differs from the
 /// other's, is a malformed row.
 /// </summary>
-internal sealed class HhFormat : DataFormat<PreferencePair>
+internal sealed class HhFormat : RowFormat<PreferencePair>
 {
     public override string Name => "hh";
     public override RecordKind Kind => RecordKind.Pairs;

@@ -1,4 +1,7 @@
-namespace PrefLab.Data;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
+
+namespace PrefLab.Data.Formats;
 
 /// <summary>
 /// Anthropic HH-style transcripts: turns introduced by "\n\nHuman: " and "\n\nAssistant: " (the space after the

@@ -1,4 +1,8 @@
-namespace PrefLab.Data;
+using PrefLab.Data.Binarization;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
+
+namespace PrefLab.Data.Formats;
 
 /// <summary>
 /// <c>nectar</c> (berkeley-nest/Nectar): <c>prompt</c> (an HH-style "\n\nHuman: ...\n\nAssistant:" transcript,
@@ -6,7 +10,7 @@ namespace PrefLab.Data;
 /// (entered negated, so the margin is rank(rejected) - rank(chosen)). A transcript prompt's trailing empty
 /// assistant turn is removed; the prompt must then end with a user turn.
 /// </summary>
-internal sealed class NectarFormat : DataFormat<PreferencePair>
+internal sealed class NectarFormat : RowFormat<PreferencePair>
 {
     public override string Name => "nectar";
     public override RecordKind Kind => RecordKind.Pairs;

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Formats;
 
 /// <summary>
 /// <c>pairwise</c>: <c>prompt</c>, <c>chosen</c>, <c>rejected</c> as strings (TRL's standard form) or message
@@ -9,7 +11,7 @@ namespace PrefLab.Data;
 /// HuggingFaceH4/ultrafeedback_binarized does), it is removed from them. A <c>margin</c> field, or
 /// <c>score_chosen</c> and <c>score_rejected</c>, give the pair's margin.
 /// </summary>
-internal sealed class PairwiseFormat : DataFormat<PreferencePair>
+internal sealed class PairwiseFormat : RowFormat<PreferencePair>
 {
     public override string Name => "pairwise";
     public override RecordKind Kind => RecordKind.Pairs;

@@ -1,11 +1,14 @@
-namespace PrefLab.Data;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
+
+namespace PrefLab.Data.Formats;
 
 /// <summary>
 /// <c>prompts</c>: <c>prompt</c> (a string: one user turn; or a message list) or <c>messages</c>. A list is
 /// cut after its last user turn (a trailing assistant turn is a response, not part of the prompt); a list
 /// without a user turn is malformed.
 /// </summary>
-internal sealed class PromptsFormat : DataFormat<PromptRecord>
+internal sealed class PromptsFormat : RowFormat<PromptRecord>
 {
     public override string Name => "prompts";
     public override RecordKind Kind => RecordKind.Prompts;

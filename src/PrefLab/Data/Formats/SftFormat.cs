@@ -1,13 +1,15 @@
 using System.Text.Json.Nodes;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Formats;
 
 /// <summary>
 /// <c>sft</c>: <c>messages</c> (a conversation with at least one assistant turn), or <c>prompt</c> +
 /// <c>completion</c> (strings or message lists; a string prompt is a user turn, a string completion an
 /// assistant turn), normalised to messages.
 /// </summary>
-internal sealed class SftFormat : DataFormat<SftExample>
+internal sealed class SftFormat : RowFormat<SftExample>
 {
     public override string Name => "sft";
     public override RecordKind Kind => RecordKind.Sft;

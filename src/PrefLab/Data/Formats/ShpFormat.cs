@@ -1,6 +1,8 @@
 using System.Text.Json;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Formats;
 
 /// <summary>
 /// <c>shp</c> (stanfordnlp/SHP): <c>history</c> (the post), <c>human_ref_A</c>, <c>human_ref_B</c> (two
@@ -8,7 +10,7 @@ namespace PrefLab.Data;
 /// margin is score(chosen) - score(rejected) when both scores are given. <c>post_id</c> becomes the id and
 /// <c>domain</c> the subset.
 /// </summary>
-internal sealed class ShpFormat : DataFormat<PreferencePair>
+internal sealed class ShpFormat : RowFormat<PreferencePair>
 {
     public override string Name => "shp";
     public override RecordKind Kind => RecordKind.Pairs;

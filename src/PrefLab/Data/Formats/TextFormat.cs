@@ -1,8 +1,11 @@
-namespace PrefLab.Data;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
+
+namespace PrefLab.Data.Formats;
 
 /// <summary><c>text</c>: pretraining rows <c>{"text"}</c> (DESIGN.md lists them under sft; they have their own
 /// name here because they yield <see cref="TextRecord"/>s, not conversations).</summary>
-internal sealed class TextFormat : DataFormat<TextRecord>
+internal sealed class TextFormat : RowFormat<TextRecord>
 {
     public override string Name => "text";
     public override RecordKind Kind => RecordKind.Text;

@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
+using PrefLab.Data.Binarization;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Formats;
 
 /// <summary>
 /// <c>ultrafeedback</c> (openbmb/UltraFeedback): <c>instruction</c> and <c>completions</c>, each with
@@ -9,7 +12,7 @@ namespace PrefLab.Data;
 /// out; when a completion has no numeric Rating its <c>fine-grained_score</c>, which is that mean, is used);
 /// <c>overall</c> = <c>overall_score</c>. A completion without the score is left out and counted.
 /// </summary>
-internal sealed class UltraFeedbackFormat : DataFormat<PreferencePair>
+internal sealed class UltraFeedbackFormat : RowFormat<PreferencePair>
 {
     public const string MeanAspects = "mean-aspects";
     public const string Overall = "overall";

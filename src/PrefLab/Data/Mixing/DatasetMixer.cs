@@ -1,6 +1,9 @@
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
+using PrefLab.Data.Writing;
 using PrefLab.Runtime;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Mixing;
 
 /// <summary>Options of <see cref="DatasetMixer.Mix"/>.</summary>
 public sealed record MixOptions

@@ -1,7 +1,7 @@
 using System.Globalization;
 using PrefLab.Runtime;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Mixing;
 
 /// <summary>
 /// One dataset of a mix: <c>FILE</c>, <c>FILE:WEIGHT</c> or <c>FILE:N</c>. A number with a decimal point

@@ -1,8 +1,10 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Mixing;
 
 /// <summary>What one input contributed to a mix.</summary>
 public sealed record MixSourceReport(MixInput Input, string Format, long Records, long DuplicatePrompts, long Selected, ReadReport Read)

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using PrefLab.Data.Formats;
+using PrefLab.Data.Records;
 using PrefLab.Runtime;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Reading;
 
 /// <summary>
 /// A data file opened for reading: its format (given or detected) and options. Records are read lazily by

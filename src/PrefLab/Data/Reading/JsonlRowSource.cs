@@ -1,9 +1,10 @@
 using System.IO.Compression;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
+using PrefLab.Data.Records;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Reading;
 
 /// <summary>JSON Lines: one object a line; blank lines are ignored (and not counted as rows); line numbers are
 /// 1-based as editors show them.</summary>

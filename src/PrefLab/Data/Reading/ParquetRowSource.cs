@@ -1,11 +1,12 @@
 using System.Collections;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Parquet;
-using Parquet.Serialization;
+using PrefLab.Data.Records;
 using PrefLab.Runtime;
+using Parquet.Serialization;
+using Parquet;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Reading;
 
 /// <summary>
 /// Parquet files as Hugging Face writes them (nested lists and structs: message lists as

@@ -1,6 +1,7 @@
+using PrefLab.Data.Records;
 using PrefLab.Runtime;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Reading;
 
 /// <summary>One enumeration of a file: its report, the bad-row policy, and the binarization generator
 /// (restarted from the seed at every enumeration, so every pass yields the same pairs).</summary>

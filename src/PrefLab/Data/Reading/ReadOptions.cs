@@ -1,4 +1,6 @@
-namespace PrefLab.Data;
+using PrefLab.Data.Binarization;
+
+namespace PrefLab.Data.Reading;
 
 /// <summary>How a data file is read.</summary>
 public sealed record ReadOptions

@@ -1,8 +1,9 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
+using PrefLab.Data.Records;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Reading;
 
 /// <summary>
 /// What one pass over a data file did: rows read, records produced, ties dropped, well-formed input that

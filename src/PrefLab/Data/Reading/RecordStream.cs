@@ -1,6 +1,7 @@
 using System.Collections;
+using PrefLab.Data.Records;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Reading;
 
 /// <summary>
 /// The records of one file, read lazily: every enumeration opens the file again, streams it, and fills a new

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
+using PrefLab.Data.Records;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Reading;
 
 /// <summary>One row of a data file as a JSON object (Parquet rows are converted to the same shape), or the
 /// reason it could not be read as one.</summary>

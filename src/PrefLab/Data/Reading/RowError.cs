@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Reading;
 
 /// <summary>A malformed row: thrown while a row is parsed and turned, by <see cref="ReadContext"/>, into a
 /// <see cref="Runtime.UserError"/> naming file, line and field, or into a counted skip.</summary>

@@ -1,6 +1,6 @@
 using PrefLab.Runtime;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Reading;
 
 /// <summary>The rows of one data file, read lazily: each call of <see cref="Rows"/> opens the file again and
 /// holds at most one line (JSONL) or one row group (Parquet) at a time, so files larger than memory stream.</summary>

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Records;
 
 /// <summary>A 128-bit digest of a message list (roles and contents, exactly), for deduplication without
 /// holding the texts: collisions are out of reach at any dataset size.</summary>

@@ -1,4 +1,4 @@
-namespace PrefLab.Data;
+namespace PrefLab.Data.Records;
 
 /// <summary>What every record carries besides its content: the row's own <c>id</c>, <c>source</c>,
 /// <c>category</c> and <c>subset</c> fields when it has them (per-subset evaluation needs them), and where it

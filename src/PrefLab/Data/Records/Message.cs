@@ -1,4 +1,4 @@
-namespace PrefLab.Data;
+namespace PrefLab.Data.Records;
 
 /// <summary>One turn of a conversation, as chat templates and Hugging Face datasets write it:
 /// <c>{"role": "user", "content": "..."}</c>. Roles are lower case (<see cref="Roles"/>).</summary>

@@ -1,4 +1,4 @@
-namespace PrefLab.Data;
+namespace PrefLab.Data.Records;
 
 /// <summary>
 /// One preference: a shared conversation prefix (<see cref="Prompt"/>, ending with the user turn in the usual

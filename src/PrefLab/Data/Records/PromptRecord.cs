@@ -1,4 +1,4 @@
-namespace PrefLab.Data;
+namespace PrefLab.Data.Records;
 
 /// <summary>A prompt for generation (online RL, best-of-N, evaluation): the conversation up to and including
 /// its final user turn.</summary>

@@ -1,6 +1,7 @@
+using PrefLab.Data.Reading;
 using PrefLab.Runtime;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Records;
 
 /// <summary>Where a record came from: a JSONL file's line (1-based), or a Parquet file's row group and row
 /// within it (both 0-based, as Parquet tools count).</summary>

@@ -1,4 +1,4 @@
-namespace PrefLab.Data;
+namespace PrefLab.Data.Records;
 
 /// <summary>A demonstration conversation for supervised fine-tuning; the loss covers its assistant turns.
 /// A prompt + completion row becomes the prompt's messages followed by the completion's.</summary>

@@ -1,8 +1,10 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Stats;
 
 /// <summary>What <c>preflab data stats</c> reports about a file.</summary>
 public sealed class DatasetStatistics

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
+using PrefLab.Data.Reading;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Stats;
 
 /// <summary>Percentiles of a length distribution by the nearest-rank method (the p-th percentile is the
 /// smallest value with at least p% of the values at or below it).</summary>

@@ -1,4 +1,6 @@
-namespace PrefLab.Data;
+using PrefLab.Data.Reading;
+
+namespace PrefLab.Data.Writing;
 
 /// <summary>Whole-file conversions behind <c>preflab data convert</c> and <c>data prompts</c>.</summary>
 public static class DatasetExport

@@ -1,8 +1,10 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 using PrefLab.Runtime;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Writing;
 
 /// <summary>Writes JSON Lines atomically (temporary name, then rename), streaming: rows are written as they
 /// come, so an output larger than memory is fine.</summary>

@@ -1,8 +1,10 @@
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 
-namespace PrefLab.Data;
+namespace PrefLab.Data.Writing;
 
 /// <summary>
 /// Records as the JSON rows PrefLab writes, readable again by its readers with nothing lost: pairs in

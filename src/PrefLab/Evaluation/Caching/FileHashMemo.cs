@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
-using PrefLab.Lab.Plan;
+using System.Text;
 using PrefLab.Runtime;
 
 namespace PrefLab.Evaluation.Caching;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using PrefLab.Generation;
-using PrefLab.Lab.Plan;
+using PrefLab.Runtime;
 
 namespace PrefLab.Evaluation.Caching;
 

@@ -1,4 +1,3 @@
-using PrefLab.Lab.Plan;
 using PrefLab.Models;
 using PrefLab.Runtime;
 

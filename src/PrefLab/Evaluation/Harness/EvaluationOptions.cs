@@ -1,7 +1,7 @@
 using PrefLab.Evaluation.Benchmarks;
 using PrefLab.Evaluation.Scorers;
-using PrefLab.Evaluation.Statistics;
 using PrefLab.Runtime;
+using PrefLab.Statistics;
 
 namespace PrefLab.Evaluation.Harness;
 

@@ -1,11 +1,11 @@
-using PrefLab.Data;
 using PrefLab.Data.Collation;
+using PrefLab.Data.Records;
 using PrefLab.Evaluation.Suites;
-using PrefLab.Models;
 using PrefLab.Models.Config;
+using PrefLab.Models;
 using PrefLab.Runtime;
-using PrefLab.Text;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 
 namespace PrefLab.Evaluation.Harness;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
 using PrefLab.Evaluation.Harness;
-using PrefLab.Evaluation.Statistics;
 using PrefLab.Runtime;
+using PrefLab.Statistics;
 
 namespace PrefLab.Evaluation.Reporting;
 

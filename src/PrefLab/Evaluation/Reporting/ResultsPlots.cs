@@ -1,6 +1,6 @@
 using System.Text;
 using PrefLab.Evaluation.Harness;
-using PrefLab.Lab.Plots;
+using PrefLab.Plots;
 
 namespace PrefLab.Evaluation.Reporting;
 

@@ -1,6 +1,6 @@
 using PrefLab.Evaluation.Harness;
-using PrefLab.Evaluation.Statistics;
 using PrefLab.Evaluation.Suites;
+using PrefLab.Statistics;
 
 namespace PrefLab.Evaluation.Reporting;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using PrefLab.Evaluation.Statistics;
+using PrefLab.Statistics;
 
 namespace PrefLab.Evaluation.RewardModels;
 

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.RewardModeling;
-using PrefLab.Data;
 using PrefLab.Data.Collation;
-using PrefLab.Evaluation.Statistics;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 using PrefLab.Runtime;
+using PrefLab.Statistics;
 using PrefLab.World;
 
 namespace PrefLab.Evaluation.RewardModels;

@@ -1,8 +1,8 @@
-using PrefLab.Data;
+using PrefLab.Data.Records;
 using PrefLab.Runtime;
-using PrefLab.World;
 using PrefLab.World.Responders;
 using PrefLab.World.Scoring;
+using PrefLab.World;
 
 namespace PrefLab.Evaluation.RewardModels;
 

@@ -1,4 +1,4 @@
-using PrefLab.Evaluation.Statistics;
+using PrefLab.Statistics;
 
 namespace PrefLab.Evaluation.Scorers;
 

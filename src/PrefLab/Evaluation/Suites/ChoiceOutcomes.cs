@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using PrefLab.Evaluation.Harness;
 using PrefLab.Evaluation.Scorers;
-using PrefLab.Evaluation.Statistics;
+using PrefLab.Statistics;
 
 namespace PrefLab.Evaluation.Suites;
 

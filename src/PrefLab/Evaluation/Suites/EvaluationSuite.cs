@@ -1,5 +1,5 @@
 using PrefLab.Evaluation.Harness;
-using PrefLab.Evaluation.Statistics;
+using PrefLab.Statistics;
 
 namespace PrefLab.Evaluation.Suites;
 

@@ -2,8 +2,8 @@ using System.Text.Json.Nodes;
 using PrefLab.Evaluation.Benchmarks;
 using PrefLab.Evaluation.Harness;
 using PrefLab.Evaluation.Scorers;
-using PrefLab.Evaluation.Statistics;
 using PrefLab.Runtime;
+using PrefLab.Statistics;
 
 namespace PrefLab.Evaluation.Suites;
 

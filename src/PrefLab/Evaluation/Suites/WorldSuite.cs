@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using PrefLab.Evaluation.Harness;
 using PrefLab.Evaluation.Scorers;
-using PrefLab.Evaluation.Statistics;
-using PrefLab.World;
+using PrefLab.Statistics;
 using PrefLab.World.Scoring;
+using PrefLab.World;
 
 namespace PrefLab.Evaluation.Suites;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using PrefLab.Evaluation.Statistics;
 using PrefLab.Lab.Grid;
-using PrefLab.Lab.Plots;
+using PrefLab.Plots;
+using PrefLab.Statistics;
 
 namespace PrefLab.Lab.Report;
 

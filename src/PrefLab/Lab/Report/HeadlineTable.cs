@@ -1,6 +1,6 @@
-using PrefLab.Evaluation.Statistics;
 using PrefLab.Lab.Grid;
 using PrefLab.Runtime.Console;
+using PrefLab.Statistics;
 using Spectre.Console;
 
 namespace PrefLab.Lab.Report;

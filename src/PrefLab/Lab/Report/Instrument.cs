@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
-using PrefLab.Evaluation.Statistics;
+using System.Text;
 using PrefLab.Lab.Store;
-using PrefLab.World;
+using PrefLab.Statistics;
 using PrefLab.World.Responders;
+using PrefLab.World;
 
 namespace PrefLab.Lab.Report;
 

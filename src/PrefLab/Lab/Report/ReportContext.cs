@@ -1,5 +1,5 @@
-using PrefLab.Lab.Plots;
 using PrefLab.Lab.Store;
+using PrefLab.Plots;
 
 namespace PrefLab.Lab.Report;
 

@@ -1,5 +1,5 @@
-using PrefLab.Evaluation.Statistics;
 using PrefLab.Lab.Store;
+using PrefLab.Statistics;
 
 namespace PrefLab.Lab.Report;
 
@@ -49,16 +49,16 @@ public sealed class ScoreBook(LabStore store, BootstrapOptions bootstrap)
 
     /// <summary>A category's score (or the average over categories when <paramref name="category"/> is null).</summary>
     public Estimate Mean(Config config, ItemSet items, string? category) =>
-        Evaluation.Statistics.Bootstrap.MeanOverSeeds(Matrix(config, items, category), Bootstrap, strata: Strata(items, category));
+        PrefLab.Statistics.Bootstrap.MeanOverSeeds(Matrix(config, items, category), Bootstrap, strata: Strata(items, category));
 
     /// <summary><paramref name="first"/> minus <paramref name="second"/>, paired by item.</summary>
     public Estimate Difference(Config first, Config second, ItemSet items, string? category) =>
-        Evaluation.Statistics.Bootstrap.DifferenceOverSeeds(Matrix(first, items, category), Matrix(second, items, category), Bootstrap,
+        PrefLab.Statistics.Bootstrap.DifferenceOverSeeds(Matrix(first, items, category), Matrix(second, items, category), Bootstrap,
             strata: Strata(items, category));
 
     /// <summary>The average over categories of fixed per-item scores (a World reference responder's): one row, no seeds.</summary>
     public Estimate Mean(IReadOnlyDictionary<(string Category, string Item), double> scores, ItemSet items) =>
-        Evaluation.Statistics.Bootstrap.MeanOverSeeds([Columns(items, null).Select(c => scores[c.Key] * c.Weight).ToArray()], Bootstrap,
+        PrefLab.Statistics.Bootstrap.MeanOverSeeds([Columns(items, null).Select(c => scores[c.Key] * c.Weight).ToArray()], Bootstrap,
             strata: Strata(items, null));
 
     /// <summary>For the average (no category): each column's category index, so the bootstrap resamples within categories.</summary>

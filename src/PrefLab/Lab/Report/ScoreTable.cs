@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using PrefLab.Evaluation.Statistics;
 using PrefLab.Lab.Grid;
+using PrefLab.Statistics;
 
 namespace PrefLab.Lab.Report;
 

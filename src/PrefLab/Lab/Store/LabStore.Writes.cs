@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using PrefLab.Lab.Execution;
 using PrefLab.Lab.Grid;
 using PrefLab.Lab.Plan;
+using PrefLab.Runtime;
 
 namespace PrefLab.Lab.Store;
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using PrefLab.Runtime;
-using PrefLab.Training;
 using static TorchSharp.torch;
 
 namespace PrefLab.Models.Checkpoints;

@@ -1,10 +1,11 @@
 using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo;
-using PrefLab.Data;
 using PrefLab.Data.Collation;
+using PrefLab.Data.Reading;
+using PrefLab.Models.LogProbs;
 using PrefLab.Models;
-using PrefLab.Text;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 using Xunit;
 using static TorchSharp.torch;
 

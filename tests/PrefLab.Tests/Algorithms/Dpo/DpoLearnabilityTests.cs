@@ -1,8 +1,8 @@
 using PrefLab.Algorithms.Dpo;
 using PrefLab.Tests.Fixtures;
 using PrefLab.Training;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace PrefLab.Tests.Algorithms.Dpo;
 
@@ -48,7 +48,7 @@ public class DpoLearnabilityTests(WorldModelsFixture world, ITestOutputHelper ou
         double accuracy = result.FinalMetrics["eval/rewards/accuracies"];
         int right = (int)Math.Round(accuracy * HeldOut);
         var verdicts = Enumerable.Range(0, HeldOut).Select(i => i < right ? 1.0 : 0.0).ToList();
-        var accuracyInterval = PrefLab.Evaluation.Statistics.Bootstrap.Mean(verdicts, new() { Resamples = 2000 });
+        var accuracyInterval = PrefLab.Statistics.Bootstrap.Mean(verdicts, new() { Resamples = 2000 });
         Assert.True(accuracyInterval.Lower > 0.5, $"held-out implicit-reward accuracy {accuracyInterval}: its interval includes chance");
         Assert.True(result.FinalMetrics["eval/rewards/margins"] > 0);
 

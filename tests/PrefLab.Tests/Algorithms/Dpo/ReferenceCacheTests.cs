@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.Dpo;
 using PrefLab.Algorithms.Dpo.Reference;
-using PrefLab.Data;
+using PrefLab.Algorithms.Dpo;
 using PrefLab.Data.Collation;
-using PrefLab.Text;
+using PrefLab.Data.Reading;
 using PrefLab.Text.Chat;
+using PrefLab.Text;
 using Xunit;
 
 namespace PrefLab.Tests.Algorithms.Dpo;

@@ -2,6 +2,7 @@ using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.GroupRl;
 using PrefLab.Algorithms.OnlineRl;
 using PrefLab.Algorithms.Ppo;
+using PrefLab.Models.LogProbs;
 using PrefLab.Tests.Generation;
 using Xunit;
 using static TorchSharp.torch;
@@ -135,7 +136,7 @@ public class RolloutInvariantTests : SingleThreadedTests
 
         var prompts = new[] { "what is the capital of france ?", "is the sky blue ?", "hello world", "add 2 and 2 ." };
         var responses = new[] { "paris .", "yes , the sky is blue .", "hello", "2 + 2 = 4 ." };
-        var messages = prompts.Select(p => (IReadOnlyList<PrefLab.Data.Message>)new[] { PrefLab.Data.Message.User(p) }).ToList();
+        var messages = prompts.Select(p => (IReadOnlyList<PrefLab.Data.Records.Message>)new[] { PrefLab.Data.Records.Message.User(p) }).ToList();
         var promptIds = messages.Select(session.Chat.Prompt).ToList();
         var responseIds = responses.Select(r => session.Tokenizer.Encode(r, addSpecialTokens: false).Append(GenerationFixtures.Eos).ToArray()).ToList();
         int promptWidth = promptIds.Max(p => p.Length), responseWidth = responseIds.Max(r => r.Length), width = promptWidth + responseWidth;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
-using PrefLab.Data;
 using PrefLab.Data.Collation;
+using PrefLab.Data.Reading;
+using PrefLab.Data.Records;
 using PrefLab.Tests.Text;
 using PrefLab.Text.Chat;
 using TorchSharp;

@@ -1,8 +1,8 @@
-using PrefLab.Evaluation.Statistics;
 using PrefLab.Runtime;
+using PrefLab.Statistics;
 using ScottPlot;
 
-namespace PrefLab.Lab.Plots;
+namespace PrefLab.Plots;
 
 /// <summary>A named line of (x, y) points.</summary>
 public sealed record Series(string Label, IReadOnlyList<double> Xs, IReadOnlyList<double> Ys);

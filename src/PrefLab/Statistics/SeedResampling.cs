@@ -1,4 +1,4 @@
-namespace PrefLab.Evaluation.Statistics;
+namespace PrefLab.Statistics;
 
 /// <summary>How runs from several training seeds enter a bootstrap replicate.</summary>
 public enum SeedResampling

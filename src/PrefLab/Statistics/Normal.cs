@@ -1,4 +1,4 @@
-namespace PrefLab.Evaluation.Statistics;
+namespace PrefLab.Statistics;
 
 /// <summary>The standard normal distribution's quantile and CDF (for Wald intervals).</summary>
 public static class Normal

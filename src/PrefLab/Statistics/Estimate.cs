@@ -1,4 +1,4 @@
-namespace PrefLab.Evaluation.Statistics;
+namespace PrefLab.Statistics;
 
 /// <summary>
 /// A point estimate with its confidence interval: <see cref="Mean"/> is the statistic on the data as observed,

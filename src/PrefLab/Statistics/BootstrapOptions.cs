@@ -1,4 +1,4 @@
-namespace PrefLab.Evaluation.Statistics;
+namespace PrefLab.Statistics;
 
 /// <summary>
 /// Settings of a percentile bootstrap: how many resamples, the interval's coverage, and the seed of the

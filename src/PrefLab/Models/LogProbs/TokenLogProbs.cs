@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace PrefLab.Algorithms.Common;
+namespace PrefLab.Models.LogProbs;
 
 /// <summary>Targets for a causal LM after the one-position shift (see <see cref="TokenLogProbs.Shift"/>).</summary>
 /// <param name="Logits">[batch, seq-1, vocab]: logits[:, :-1], a view of the model output.</param>
@@ -102,13 +102,6 @@ public static class TokenLogProbs
         var probabilities = z.softmax(-1);
         var finite = z.masked_fill(isneginf(z), 0.0);
         return (z.logsumexp(-1) - (probabilities * finite).sum(-1)).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Mean entropy over the selected positions (a metric). [batch, seq, vocab], [batch, seq] -> 0-dim.</summary>
-    public static Tensor MeanEntropy(Tensor logits, Tensor mask, double temperature = 1.0)
-    {
-        using var scope = NewDisposeScope();
-        return Masked.Mean(Entropy(logits, temperature), mask).MoveToOuterDisposeScope();
     }
 
     static Tensor Tempered(Tensor logits, double temperature)

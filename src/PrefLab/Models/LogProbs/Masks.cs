@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace PrefLab.Algorithms.Common;
+namespace PrefLab.Models.LogProbs;
 
 /// <summary>
 /// Mask conventions shared by every function under <c>PrefLab.Algorithms</c>: a mask is a bool tensor, or a

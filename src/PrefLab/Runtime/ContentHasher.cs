@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using PrefLab.Runtime;
 
-namespace PrefLab.Lab.Plan;
+namespace PrefLab.Runtime;
 
 /// <summary>Remembers file hashes by (path, size, modification time), so a large model or dataset is read once.</summary>
 public interface IFileHashCache

@@ -1,4 +1,4 @@
-namespace PrefLab.Evaluation.Statistics;
+namespace PrefLab.Statistics;
 
 /// <summary>
 /// Percentile-bootstrap confidence intervals over evaluation items. Each replicate draws the items with

@@ -1,6 +1,6 @@
 using PrefLab.Runtime;
 
-namespace PrefLab.Evaluation.Statistics;
+namespace PrefLab.Statistics;
 
 /// <summary>
 /// The bootstrap's source of indices: SplitMix64 seeded by <see cref="Seeding.Derive"/>(seed, "bootstrap"), with
