@@ -34,12 +34,6 @@ public static class ModelFlops
     /// <summary>Forward FLOPs of projecting one position to the vocabulary.</summary>
     public static double HeadPerPosition(int vocab, int hidden) => 2.0 * vocab * hidden;
 
-    /// <summary>Training FLOPs (forward and backward) of one token of a sequence of <paramref name="length"/>
-    /// through a causal LM: 3 x (backbone + vocabulary projection).</summary>
-    public static double TrainingPerToken(PretrainedModel model, long length) =>
-        3.0 * (BackbonePerPosition(model.NonEmbeddingParameterCount, model.Config.NumLayers, model.Config.NumHeads, model.Config.HeadDim, length)
-               + HeadPerPosition(model.Config.VocabSize, model.Config.HiddenSize));
-
     internal static void AddBackbone(PretrainedModel model, long batch, long length, long past)
     {
         var c = model.Config;

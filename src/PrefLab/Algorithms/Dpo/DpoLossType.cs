@@ -45,8 +45,4 @@ public static class DpoLossTypes
 
     /// <summary>False only for SimPO, which needs no reference model.</summary>
     public static bool UsesReference(DpoLossType loss) => loss != DpoLossType.Simpo;
-
-    /// <summary>True when the loss divides sequence log-probs by completion length (ipo, simpo, dpo-norm).</summary>
-    public static bool IsLengthNormalized(DpoLossType loss) =>
-        loss is DpoLossType.Ipo or DpoLossType.Simpo or DpoLossType.DpoNorm;
 }

@@ -67,14 +67,4 @@ public sealed record GridSpec
     public required IReadOnlyList<long> Seeds { get; init; }
     public required IReadOnlyList<GridRule> Exclude { get; init; }
     public required IReadOnlyList<GridRule> Include { get; init; }
-
-    /// <summary>Levels of a factor in file order.</summary>
-    public IReadOnlyList<string> LevelNames(string factor) => factor switch
-    {
-        Factors.Data => Data.Select(l => l.Name).ToList(),
-        Factors.Algorithm => Algorithms.Select(l => l.Name).ToList(),
-        Factors.RewardModel => RewardModels.Select(l => l.Name).ToList(),
-        Factors.Prompts => Prompts.Select(l => l.Name).ToList(),
-        _ => throw new ArgumentOutOfRangeException(nameof(factor), factor, "not a grid factor"),
-    };
 }

@@ -72,8 +72,6 @@ public sealed class Settings : IEquatable<Settings>
         _ => null,
     };
 
-    public bool? GetBool(string key) => this[key] is JsonValue v && v.TryGetValue<bool>(out var b) ? b : null;
-
     /// <summary>Compact JSON, keys sorted, numbers in round-trip form: equal settings give equal text.</summary>
     public string ToCanonicalJson()
     {

@@ -19,10 +19,6 @@ public sealed record StageCost(string Stage, int Nodes, double Seconds, double M
 /// </summary>
 public sealed record UtilisationFigures(double? PeakGflops, IReadOnlyList<StageCost> Stages, StageCost Total)
 {
-    /// <summary>Model FLOPs utilisation of <paramref name="modelFlops"/> done in <paramref name="seconds"/>.</summary>
-    public double? MfuOver(double modelFlops, double seconds) =>
-        PeakGflops is double peak && peak > 0 && seconds > 0 ? modelFlops / (seconds * peak * 1e9) : null;
-
     public static UtilisationFigures Compute(LabStore store)
     {
         double? peak = store.Fp32PeakGflops;

@@ -104,15 +104,6 @@ public sealed class Checkpoint : IDisposable
     public Tensor Read(string name) =>
         owner.TryGetValue(name, out var file) ? file.Read(name) : throw new UserError($"{Folder}: no tensor '{name}'");
 
-    /// <summary>The floating dtype most of the weights are stored in (for <c>torch_dtype</c>).</summary>
-    public ScalarType StoredFloatType()
-    {
-        var counts = owner.Select(kv => kv.Value.Tensors[kv.Key].DType).Where(d => d is "F32" or "BF16" or "F16" or "F64")
-            .GroupBy(d => d).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault() ?? "F32";
-        SafeTensorsDType.TryGet(counts, out _, out var type);
-        return type;
-    }
-
     public void Dispose()
     {
         foreach (var file in files.Values) file.Dispose();

@@ -49,7 +49,6 @@ internal sealed class AddedVocabulary
     }
 
     public IEnumerable<AddedToken> All => byId.Values;
-    public AddedToken? ById(int id) => byId.GetValueOrDefault(id);
     public AddedToken? ByContent(string content) => byContent.GetValueOrDefault(content);
 
     /// <summary>Splits text (raw or normalized) into runs of plain text and matched added tokens.</summary>
