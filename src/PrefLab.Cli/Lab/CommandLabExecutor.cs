@@ -21,8 +21,8 @@ namespace PrefLab.Cli.Lab;
 public sealed class CommandLabExecutor : ILabExecutor
 {
     /// <summary>Bump when a node kind's work changes what it computes, so the lab does not reuse stale results.</summary>
-    /// 2: World folders hold pretrain-heldout.jsonl (World version 2).
-    const string ExecutorVersion = "2";
+    /// 2: World folders hold pretrain-heldout.jsonl (World version 2). 3: best-of-N nodes sample and pick as `bon` does.
+    const string ExecutorVersion = "3";
 
     public const string LogFile = "log.txt";
     const string InitialModelFolder = "initial-model";

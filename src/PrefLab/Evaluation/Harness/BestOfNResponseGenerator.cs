@@ -1,18 +1,22 @@
+using System.Globalization;
+using PrefLab.Algorithms.BestOfN;
 using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data.Collation;
-using PrefLab.Evaluation.Harness;
 using PrefLab.Evaluation.Suites;
 using PrefLab.Generation;
 using PrefLab.Models;
+using PrefLab.Runtime;
 using PrefLab.Text;
 
-namespace PrefLab.Cli.Lab;
+namespace PrefLab.Evaluation.Harness;
 
 /// <summary>
 /// The evaluation harness's generator for a best-of-N node: for each prompt, samples <paramref name="n"/> responses
 /// from the policy at <paramref name="temperature"/> and answers with the one the reward model scores highest. Plugged
 /// into <see cref="Evaluator"/>, so best-of-N is scored on exactly the items (and by the same scorers) as every other
 /// run of the grid. The reward model reads the policy's token ids directly, so the two must share a tokenizer.
+/// The pick and the seeding are <c>bon</c>'s (<see cref="BestOfNJob"/>): <see cref="BestOfK.Pick"/> (ties keep the
+/// earlier sample), and each call's sampling seed derived from the seed and the call's index, as bon's chunks.
 /// </summary>
 public sealed class BestOfNResponseGenerator(CausalLM policy, HfTokenizer tokenizer, RewardModel rewardModel, int n, double temperature, long seed)
     : IResponseGenerator
@@ -25,7 +29,7 @@ public sealed class BestOfNResponseGenerator(CausalLM policy, HfTokenizer tokeni
         // Each prompt repeated n times: rows differ through the per-row sampling counters. Each chunk of prompts
         // gets its own seed so chunks do not replay one another's draws.
         var repeated = promptIds.SelectMany(p => Enumerable.Repeat(p, n)).ToList();
-        var sampling = options with { Temperature = temperature, Seed = seed * 1_000_003 + calls++ };
+        var sampling = options with { Temperature = temperature, Seed = Seeding.Derive(seed, "bon/chunk/" + (calls++).ToString(CultureInfo.InvariantCulture)) };
         var samples = generator.Generate(repeated, sampling).Sequences;
         var sequences = repeated.Select((prompt, row) =>
         {
@@ -37,9 +41,7 @@ public sealed class BestOfNResponseGenerator(CausalLM policy, HfTokenizer tokeni
         var picks = new List<GeneratedText>(promptIds.Count);
         for (int p = 0; p < promptIds.Count; p++)
         {
-            int best = p * n;
-            for (int k = p * n + 1; k < (p + 1) * n; k++)
-                if (rewards[k] > rewards[best]) best = k; // ties keep the earlier sample
+            int best = p * n + BestOfK.Pick(rewards.Skip(p * n).Take(n).Select(r => (double?)r).ToList());
             var s = samples[best];
             picks.Add(new GeneratedText(s.Text ?? "", s.TokenIds, s.FinishReason.Name()));
         }
