@@ -88,7 +88,7 @@ public sealed class GroupRlObjective : OnlineObjective
             // A mean over sequences (RLOO; GRPO per-sequence) weighs a micro-batch by its share of the rows.
             double weight = !IsGrpo || options.LossNormalization == GroupLossNormalization.PerSequence ? rowShare : tokenShare;
             var newLogProbs = PolicyForward.ResponseLogProbs(Session.Policy, slice.InputIds, slice.AttentionMask, slice.ResponseIds,
-                slice.ResponseMask, options.Temperature);
+                slice.ResponseMask, options.Temperature, options.LogitsChunk);
             var result = IsGrpo
                 ? GroupPolicyLoss.Compute(newLogProbs, slice.Of(rollout.OldLogProbs), slice.Of(rollout.RefLogProbs),
                     slice.Of(advantages), slice.ResponseMask, options.EffectiveBeta, options.ClipRange, options.LossNormalization)

@@ -135,7 +135,7 @@ public sealed class PpoObjective : OnlineObjective
             // Token-level means over the whole minibatch: each micro-batch weighs by its share of the tokens.
             double weight = Tokens(mask, micro) / Math.Max(minibatchTokens, 1);
             var newLogProbs = PolicyForward.ResponseLogProbs(Session.Policy, slice.InputIds, slice.AttentionMask, slice.ResponseIds,
-                slice.ResponseMask, options.Temperature);
+                slice.ResponseMask, options.Temperature, options.LogitsChunk);
             var policy = PpoLosses.PolicyLoss(newLogProbs, slice.Of(rollout.OldLogProbs), slice.Of(gae.Advantages), slice.ResponseMask, options.ClipRange);
             policy.Loss.mul(weight).backward();
             var newValues = PolicyForward.ResponseValues(value, slice.InputIds, slice.AttentionMask, slice.ResponseMask);
