@@ -74,7 +74,7 @@ public sealed class GroupRlObjective : OnlineObjective
 
     Dictionary<string, double> Minibatch(Rollout rollout, Tensor advantages, IReadOnlyList<int[]> microBatches, long step, int epoch, int index)
     {
-        PolicyOptimizer.zero_grad();
+        OptimizerFactory.ClearGradients(PolicyParameters);
         var mask = rollout.Batch.ResponseMask;
         int minibatchRows = microBatches.Sum(m => m.Length);
         double minibatchTokens = microBatches.Sum(micro => Tokens(mask, micro));
@@ -111,7 +111,7 @@ public sealed class GroupRlObjective : OnlineObjective
         }
         RequireFinite(loss, "the policy loss", step);
         double gradNorm = ClipAndStep(PolicyOptimizer, PolicyParameters, "policy", step);
-        PolicyOptimizer.zero_grad();
+        OptimizerFactory.ClearGradients(PolicyParameters);
         options.OnMinibatch?.Invoke(new MinibatchReport(step + 1, epoch, index, minibatchRows, clipFraction, approxKl, maxDeviation, null));
         return new Dictionary<string, double>
         {

@@ -123,8 +123,8 @@ public sealed class PpoObjective : OnlineObjective
 
     Dictionary<string, double> Minibatch(Rollout rollout, GaeResult gae, IReadOnlyList<int[]> microBatches, long step, int epoch, int index)
     {
-        PolicyOptimizer.zero_grad();
-        valueOptimizer.zero_grad();
+        OptimizerFactory.ClearGradients(PolicyParameters);
+        OptimizerFactory.ClearGradients(valueParameters);
         var mask = rollout.Batch.ResponseMask;
         double minibatchTokens = microBatches.Sum(micro => Tokens(mask, micro));
         double policyLoss = 0, valueLoss = 0, clipFraction = 0, approxKl = 0, valueClip = 0, maxDeviation = 0;
@@ -153,8 +153,8 @@ public sealed class PpoObjective : OnlineObjective
         RequireFinite(valueLoss, "the value loss", step);
         double gradNorm = ClipAndStep(PolicyOptimizer, PolicyParameters, "policy", step);
         double valueGradNorm = ClipAndStep(valueOptimizer, valueParameters, "value", step);
-        PolicyOptimizer.zero_grad();
-        valueOptimizer.zero_grad();
+        OptimizerFactory.ClearGradients(PolicyParameters);
+        OptimizerFactory.ClearGradients(valueParameters);
         options.OnMinibatch?.Invoke(new MinibatchReport(step + 1, epoch, index, microBatches.Sum(m => m.Length), clipFraction, approxKl,
             maxDeviation, valueClip));
         return new Dictionary<string, double>
