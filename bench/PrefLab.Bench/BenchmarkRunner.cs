@@ -37,6 +37,8 @@ public static class BenchmarkRunner
         new DecodeBenchmark("world-base"),
         new DpoBenchmark(),
         new PpoStepBenchmark("world-base"),
+        new PlainLoopBenchmark(),
+        new QwenShapeBenchmark(),
     };
 
     public static int Run(string[] args)
@@ -61,11 +63,18 @@ public static class BenchmarkRunner
             ["machine"] = JsonValues.From(MachineInfo.Read().ToString()),
             ["threads"] = TorchRuntime.Threads,
         };
+        // The headline figures of every benchmark, flat under stable names (ratio_vs_plain_loop.<stage>.<shape>, ...).
+        var figures = new JsonObject();
+        results["figures"] = figures;
         foreach (var benchmark in chosen)
         {
             Console.WriteLine($"== {benchmark.Name}: {benchmark.Description}");
-            results[benchmark.Name] = benchmark.Run(context);
+            var result = benchmark.Run(context);
+            results[benchmark.Name] = result;
+            if (result["figures"] is JsonObject own)
+                foreach (var (name, value) in own) figures[name] = value?.DeepClone();
         }
+        figures["fp32_peak_gflops"] = context.Fp32PeakGflops;
         string path = Path.Combine("bench", "results", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
         AtomicFile.WriteAllText(path, results.ToJsonString(JsonOptions.Indented) + "\n");
         Console.WriteLine($"results: {path}");

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PrefLab.Generation;
-using PrefLab.Models;
 using PrefLab.Models.Presets;
+using PrefLab.Models;
 using PrefLab.Runtime;
 using static TorchSharp.torch;
 
@@ -65,6 +65,14 @@ public sealed class DecodeBenchmark : IBenchmark
                     };
                 }
                 result[$"threads{threads}"] = byThreads;
+                if (threads == threadsBefore || threads == 2)
+                {
+                    var batch32 = byThreads["batch32"]!;
+                    result["figures"] = new JsonObject
+                    {
+                        ["kv_speedup"] = batch32["cached_tokens_per_sec"]!.GetValue<double>() / batch32["uncached_tokens_per_sec"]!.GetValue<double>(),
+                    };
+                }
             }
         }
         finally

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.Dpo;
 using PrefLab.Algorithms.Dpo.Reference;
-using PrefLab.Models;
+using PrefLab.Algorithms.Dpo;
 using PrefLab.Models.Presets;
+using PrefLab.Models;
 using PrefLab.Runtime;
 using PrefLab.Training;
 using PrefLab.World;
@@ -53,6 +53,13 @@ public sealed class DpoBenchmark : IBenchmark
                 ["live"] = live,
                 ["step_time_ratio_live_over_cached"] = Get(live, "step_seconds_median") / Get(cached, "step_seconds_median"),
                 ["peak_memory_ratio_live_over_cached"] = Get(live, "peak_rss_mb") / Get(cached, "peak_rss_mb"),
+                ["figures"] = new JsonObject
+                {
+                    ["cached_ref.step_ratio"] = Get(cached, "step_seconds_median") / Get(live, "step_seconds_median"),
+                    ["cached_ref.memory_ratio"] = Get(cached, "peak_rss_mb") / Get(live, "peak_rss_mb"),
+                    [$"peak_mb.dpo_cached.{Preset}"] = Get(cached, "peak_rss_mb"),
+                    [$"peak_mb.dpo_live.{Preset}"] = Get(live, "peak_rss_mb"),
+                },
             };
             foreach (var (mode, r) in new[] { ("cached", cached), ("live", live) })
                 Console.WriteLine($"  {mode,-6}: step {Get(r, "step_seconds_median"):F3} s median ({Get(r, "step_seconds_best"):F3} best), " +
@@ -99,7 +106,7 @@ public sealed class DpoBenchmark : IBenchmark
             AfterStep = _ =>
             {
                 stepEnds.Add(clock.Elapsed.TotalSeconds);
-                maxStepRss = Math.Max(maxStepRss, Status("VmRSS"));
+                maxStepRss = Math.Max(maxStepRss, ProcessMemory.ResidentMb);
             },
         });
         var steps = stepEnds.Zip(stepEnds.Skip(1), (a, b) => b - a).Order().ToList();
@@ -113,22 +120,11 @@ public sealed class DpoBenchmark : IBenchmark
             ["step_seconds_median"] = steps[steps.Count / 2],
             ["step_seconds_best"] = steps[0],
             ["reference_pass_seconds"] = referenceSeconds,
-            ["peak_rss_mb"] = Status("VmHWM"),
+            ["peak_rss_mb"] = ProcessMemory.PeakMb,
             ["max_step_rss_mb"] = maxStepRss,
             ["managed_mb"] = GC.GetTotalMemory(false) / 1048576.0,
         };
         Console.WriteLine(result.ToJsonString());
-        return 0;
-    }
-
-    // A /proc/self/status field in MB (Linux; 0 elsewhere).
-    static double Status(string field)
-    {
-        const string path = "/proc/self/status";
-        if (!File.Exists(path)) return 0;
-        foreach (string line in File.ReadLines(path))
-            if (line.StartsWith(field + ":", StringComparison.Ordinal))
-                return double.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
         return 0;
     }
 }

@@ -98,6 +98,9 @@ public sealed class CausalLM : PretrainedModel
         return new CausalLMOutput(logits, returnHiddenStates ? hidden : null, cache);
     }
 
+    /// <summary>The output projection's weight [V, H]: lm_head's, or the token embedding when they are tied.</summary>
+    public Tensor OutputWeight => lmHead is not null ? lmHead.Weight : Backbone.TokenEmbedding.Weight;
+
     /// <summary>hidden [..., H] -> logits [..., V] (through the tied embedding or lm_head). Project only the
     /// positions you need (e.g. the last one when decoding).</summary>
     public Tensor ProjectToVocab(Tensor hidden)

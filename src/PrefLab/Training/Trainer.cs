@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using PrefLab.Runtime;
 using PrefLab.Runtime.Console;
+using PrefLab.Runtime;
 using PrefLab.Training.Checkpoints;
 using PrefLab.Training.Optimization;
 using TorchSharp;
@@ -91,7 +91,7 @@ public sealed class Trainer
     {
         using var scope = NewDisposeScope();
         OptimizerFactory.SetLearningRate(optimizer, lr);
-        optimizer.zero_grad();
+        OptimizerFactory.ClearGradients(parameters);
         double weight = microBatches.Sum(objective.Weight);
         if (!(weight > 0)) throw new InvalidOperationException($"step {stepNumber}: the batch has no loss-bearing tokens");
         double lossSum = 0;
@@ -114,7 +114,7 @@ public sealed class Trainer
         if (!double.IsFinite(gradNorm))
             throw new UserError($"step {stepNumber}: the gradient norm is {gradNorm} (not finite); stopping before it corrupts the model. Try a lower --lr.");
         optimizer.step();
-        optimizer.zero_grad();
+        OptimizerFactory.ClearGradients(parameters);
 
         var metrics = new Dictionary<string, double> { ["loss"] = loss };
         foreach (var (name, (sum, w)) in sums) metrics[name] = w > 0 ? sum / w : 0;

@@ -1,6 +1,6 @@
-using PrefLab.Models;
 using PrefLab.Models.Layers;
 using PrefLab.Models.Presets;
+using PrefLab.Models;
 using PrefLab.Runtime;
 using Xunit;
 using static PrefLab.Tests.Models.ModelFixtures;
@@ -29,6 +29,35 @@ public class PresetTests
             + (config.Family == PrefLab.Models.Config.ModelFamily.Gpt2 ? (long)config.MaxPositionEmbeddings * config.HiddenSize : 0);
         Assert.Equal(embedding, model.EmbeddingParameterCount);
         Assert.Equal((300, 1, 0), (config.VocabSize, config.BosTokenId, config.PadTokenId));
+    }
+
+    [Fact]
+    public void The_qwen_preset_is_qwen2_5_0_5b_with_hugging_faces_names_and_counts()
+    {
+        var config = (PrefLab.Models.Config.Qwen2Config)ModelPresets.Create("qwen2.5-0.5b", Vocab);
+        Assert.Equal((151_936, 896, 24, 14, 2, 64, 4864), (config.VocabSize, config.HiddenSize, config.NumLayers, config.NumHeads,
+            config.NumKvHeads, config.HeadDim, config.IntermediateSize));
+        Assert.True(config.TieWordEmbeddings && config.QkvBias && !config.OutputBias);
+        var json = config.ToJson(PrefLab.Models.Config.ModelHead.CausalLM, "float32");
+        Assert.Equal("qwen2", json["model_type"]!.GetValue<string>());
+        Assert.Equal(1_000_000.0, json["rope_theta"]!.GetValue<double>());
+        Assert.Equal(1e-6, json["rms_norm_eps"]!.GetValue<double>());
+        Assert.Equal("Qwen2ForCausalLM", json["architectures"]![0]!.GetValue<string>());
+        // One layer and a small vocabulary keep the test light; the layer's names and sizes are the full model's.
+        using var oneLayer = new CausalLM(config with { NumLayers = 1, VocabSize = 300 });
+        var names = oneLayer.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
+        Assert.Equal(new long[] { 896 }, names["model.layers.0.self_attn.q_proj.bias"]);
+        Assert.Equal(new long[] { 128 }, names["model.layers.0.self_attn.k_proj.bias"]);
+        Assert.Equal(new long[] { 128, 896 }, names["model.layers.0.self_attn.v_proj.weight"]);
+        Assert.False(names.ContainsKey("model.layers.0.self_attn.o_proj.bias"));
+        Assert.False(names.ContainsKey("lm_head.weight"));
+        long perLayer = oneLayer.NonEmbeddingParameterCount - 896;                  // minus the final norm
+        Assert.Equal(14_912_384L, perLayer);
+        long nonEmbedding = 24 * perLayer + 896;
+        Assert.Equal(357_898_112L, nonEmbedding);
+        Assert.Equal(494_032_768L, nonEmbedding + 151_936L * 896);                  // Qwen2.5-0.5B's parameter count
+        var tooLarge = Assert.Throws<UserError>(() => ModelPresets.Create("qwen2.5-0.5b", new TokenizerFacts(200_000, 1, 2, 0)));
+        Assert.Contains("--preset", tooLarge.Message);
     }
 
     [Fact]

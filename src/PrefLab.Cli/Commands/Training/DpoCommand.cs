@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Algorithms.Dpo;
 using PrefLab.Data.Binarization;
@@ -38,6 +39,7 @@ public static class DpoCommand
             Description = $"Folder caching reference log-probs, computed once before training (default: {ReferenceCache.DefaultFolder}); 'off' keeps a live reference model and runs it on every batch. Not for simpo.",
             HelpName = "DIR|off",
         };
+        var logitsChunk = new Option<string>("--logits-chunk") { Description = "How log-probs reach the vocabulary: auto (in chunks of positions, recomputed in backward, when a batch's logits would exceed 64 Mi values, as with 150k-word vocabularies), off (all positions at once), on, or N positions per chunk.", DefaultValueFactory = _ => "auto", HelpName = "auto|off|on|N" };
         var chatFormat = new Option<string?>("--chat-format") { Description = ChatFormats.OptionHelp("The model's"), HelpName = "NAME" };
         var truncation = new Option<TruncationPolicy>("--truncation") { Description = "Over-long pairs: truncate the completions' tails (the prompt stays whole; pairs with nothing left are dropped) or drop them; counted either way.", DefaultValueFactory = _ => TruncationPolicy.Truncate, HelpName = "truncate|drop" };
         var format = new Option<string?>("--format") { Description = $"Data format (default: detected from the fields): {string.Join(", ", DataFormats.Names)}.", HelpName = "NAME" };
@@ -47,7 +49,7 @@ public static class DpoCommand
 
         var command = new Command("dpo", "Direct preference optimisation and its variants (ipo, cdpo, simpo, dpo-norm) on preference pairs; loss on the final assistant turn.")
         {
-            model, data, loss, beta, labelSmoothing, simpoGamma, refModel, refCache, chatFormat, truncation, format, binarize, score, skipBad,
+            model, data, loss, beta, labelSmoothing, simpoGamma, refModel, refCache, logitsChunk, chatFormat, truncation, format, binarize, score, skipBad,
         };
         shared.AddTo(command);
         command.SetAction(parse =>
@@ -78,6 +80,7 @@ public static class DpoCommand
                 Binarize = binarization,
                 ReferenceModel = referenceModel is null ? null : CommandPaths.ExistingFolder(referenceModel, "ref-model"),
                 RefCache = parse.GetValue(refCache),
+                LogitsChunk = LogitChunking.Parse(parse.GetValue(logitsChunk)),
                 RecordedOptions = ResolvedOptions.Of(parse),
                 Console = parse.InvocationConfiguration.Error,
             });

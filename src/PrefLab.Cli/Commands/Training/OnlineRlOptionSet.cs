@@ -42,12 +42,13 @@ public sealed class OnlineRlOptionSet
     public readonly Option<int> PpoEpochs = new("--ppo-epochs") { Description = "Passes over each rollout batch (1: fully on-policy, the paper's open-instruct setting; TRL's PPO uses 4).", DefaultValueFactory = _ => Defaults.PpoEpochs, HelpName = "N" };
     public readonly Option<int> NumMinibatches = new("--num-minibatches") { Description = "Optimizer steps per pass (the rollout batch is split evenly).", DefaultValueFactory = _ => Defaults.NumMinibatches, HelpName = "N" };
     public readonly Option<long?> TotalEpisodes = new("--total-episodes") { Description = "Prompts to draw in total (updates = ceil(episodes / --rollout-batch-size)); overrides --epochs.", HelpName = "N" };
+    public readonly Option<string> LogitsChunk = new("--logits-chunk") { Description = "How log-probs reach the vocabulary: auto (in chunks of positions, recomputed in backward, when a batch's logits would exceed 64 Mi values, as with 150k-word vocabularies), off (all positions at once), on, or N positions per chunk.", DefaultValueFactory = _ => "auto", HelpName = "auto|off|on|N" };
     public readonly Option<int> RolloutLogEvery = new("--rollout-log-every") { Description = "Write every sample of an update to rollouts.jsonl every N updates (the first always; 0: never).", DefaultValueFactory = _ => Defaults.RolloutLogEvery, HelpName = "N" };
 
     IEnumerable<Option> Own => new Option[]
     {
         Policy, RewardModel, Reward, World, NoRewardNormalization, Prompts, Format, SkipBadRows, ChatFormat, MaxPromptLength, Temperature,
-        MaxNewTokens, RolloutBatchSize, GenerationBatchSize, MissingEosPenalty, PpoEpochs, NumMinibatches, TotalEpisodes, RolloutLogEvery,
+        MaxNewTokens, RolloutBatchSize, GenerationBatchSize, MissingEosPenalty, PpoEpochs, NumMinibatches, TotalEpisodes, RolloutLogEvery, LogitsChunk,
     };
 
     IEnumerable<Option> FromTrainer => new Option[]
@@ -97,6 +98,7 @@ public sealed class OnlineRlOptionSet
             ClipNorm = parse.GetValue(Trainer.ClipNorm),
             LogEvery = parse.GetValue(Trainer.LogEvery),
             RolloutLogEvery = parse.GetValue(RolloutLogEvery),
+            LogitsChunk = PrefLab.Algorithms.Common.LogitChunking.Parse(parse.GetValue(LogitsChunk)),
             SaveEvery = parse.GetValue(Trainer.SaveEvery),
             KeepCheckpoints = parse.GetValue(Trainer.KeepCheckpoints),
             Resume = parse.GetValue(Trainer.Resume),

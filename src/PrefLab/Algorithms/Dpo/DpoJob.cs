@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Data.Binarization;
 using PrefLab.Data.Collation;
@@ -43,6 +44,9 @@ public sealed record DpoJobOptions
     /// <summary>Where reference log-probs are cached: a folder, null for <see cref="ReferenceCache.DefaultFolder"/>,
     /// or <see cref="ReferenceCache.Off"/> to keep a live reference model instead.</summary>
     public string? RefCache { get; init; }
+    /// <summary>How log-probs reach the vocabulary (<c>--logits-chunk</c>): by default in chunks of positions when a
+    /// batch's logits would be large (big vocabularies), recomputed in backward instead of kept.</summary>
+    public LogitChunking LogitsChunk { get; init; } = LogitChunking.Auto;
     /// <summary>What run.json records as the options (the CLI passes the resolved command line).</summary>
     public IReadOnlyDictionary<string, object?> RecordedOptions { get; init; } = new Dictionary<string, object?>();
     /// <summary>Where compact metric lines and warnings go when no progress bar carries them.</summary>
@@ -97,6 +101,7 @@ public static class DpoJob
             ["loss"] = lossName, ["beta"] = settings.Beta,
             ["label_smoothing"] = settings.Loss == DpoLossType.Cdpo ? settings.LabelSmoothing : null,
             ["simpo_gamma"] = settings.Loss == DpoLossType.Simpo ? settings.SimpoGamma : null,
+            ["logits_chunk"] = options.LogitsChunk.ToString(),
         });
 
         var t = options.Training;
@@ -140,7 +145,7 @@ public static class DpoJob
             if (live)
             {
                 liveModel = CausalLM.Load(referenceDir);
-                reference = new LiveReference(liveModel);
+                reference = new LiveReference(liveModel, options.LogitsChunk);
             }
             run.Set("reference", referenceReport);
             run.Set("model", new JsonObject
@@ -154,7 +159,7 @@ public static class DpoJob
             {
                 model.Save(folder, new ModelSaveOptions { PadTokenId = tokenizer.PadId });
                 ModelFolder.CopyTokenizerFiles(options.Model, folder);
-            });
+            }, options.LogitsChunk);
         }
         catch (Exception e)
         {
@@ -236,7 +241,7 @@ public static class DpoJob
             Truncation = options.Truncation, Pairs = pairs, Layout = layout,
         });
         var result = cache.GetOrCompute(key, pairs, () =>
-            ReferencePass.Compute(loadReference(), pairs, layout, chat.PadId, $"reference log-probs ({split})"));
+            ReferencePass.Compute(loadReference(), pairs, layout, chat.PadId, $"reference log-probs ({split})", options.LogitsChunk));
         report[split] = new JsonObject
         {
             ["source"] = result.Source switch

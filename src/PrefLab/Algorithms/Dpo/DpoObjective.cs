@@ -1,3 +1,4 @@
+using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Data.Collation;
 using PrefLab.Models;
@@ -23,13 +24,16 @@ public sealed class DpoObjective : ITrainingObjective
     readonly IReferenceModel? reference;
     readonly int padId;
     readonly Action<string> save;
+    readonly LogitChunking chunking;
 
     /// <param name="reference">Null only for reference-free losses (simpo).</param>
     /// <param name="evalLayout">The batches held-out data is evaluated in (the reference pass must use the same).</param>
     /// <param name="save">Writes the policy (and its tokenizer files) into a folder.</param>
+    /// <param name="chunking">How the policy's log-probs reach the vocabulary (default <see cref="LogitChunking.Auto"/>).</param>
     public DpoObjective(CausalLM policy, DpoSettings settings, IReadOnlyList<TokenizedPair> train, IReadOnlyList<TokenizedPair> eval,
-        IReferenceModel? reference, int padId, PairLayout evalLayout, Action<string> save)
+        IReferenceModel? reference, int padId, PairLayout evalLayout, Action<string> save, LogitChunking? chunking = null)
     {
+        this.chunking = chunking ?? LogitChunking.Auto;
         if (reference is null && DpoLossTypes.UsesReference(settings.Loss))
             throw new ArgumentException($"--loss {DpoLossTypes.Name(settings.Loss)} needs a reference", nameof(reference));
         this.policy = policy; this.settings = settings; this.train = train; this.eval = eval; this.reference = reference;
@@ -72,7 +76,7 @@ public sealed class DpoObjective : ITrainingObjective
     (Tensor Losses, DpoBatchMetrics Metrics, long Tokens) Forward(DpoSplit split, IReadOnlyList<int> examples, IReadOnlyList<TokenizedPair> pairs)
     {
         var batch = Collator.PadPairs(examples.Select(i => pairs[i]).ToList(), padId);          // [2n, T]
-        var logps = PairLogProbs.Of(policy, batch);                                               // [n] each
+        var logps = PairLogProbs.Of(policy, batch, chunking);                                             // [n] each
         Tensor? referenceChosen = null, referenceRejected = null;
         if (reference is not null && DpoLossTypes.UsesReference(settings.Loss))
             (referenceChosen, referenceRejected) = reference.LogProbs(split, examples, batch);

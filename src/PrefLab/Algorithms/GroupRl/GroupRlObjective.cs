@@ -74,7 +74,7 @@ public sealed class GroupRlObjective : OnlineObjective
 
     Dictionary<string, double> Minibatch(Rollout rollout, Tensor advantages, IReadOnlyList<int[]> microBatches, long step, int epoch, int index)
     {
-        PolicyOptimizer.zero_grad();
+        OptimizerFactory.ClearGradients(PolicyParameters);
         var mask = rollout.Batch.ResponseMask;
         int minibatchRows = microBatches.Sum(m => m.Length);
         double minibatchTokens = microBatches.Sum(micro => Tokens(mask, micro));
@@ -88,7 +88,7 @@ public sealed class GroupRlObjective : OnlineObjective
             // A mean over sequences (RLOO; GRPO per-sequence) weighs a micro-batch by its share of the rows.
             double weight = !IsGrpo || options.LossNormalization == GroupLossNormalization.PerSequence ? rowShare : tokenShare;
             var newLogProbs = PolicyForward.ResponseLogProbs(Session.Policy, slice.InputIds, slice.AttentionMask, slice.ResponseIds,
-                slice.ResponseMask, options.Temperature);
+                slice.ResponseMask, options.Temperature, options.LogitsChunk);
             var result = IsGrpo
                 ? GroupPolicyLoss.Compute(newLogProbs, slice.Of(rollout.OldLogProbs), slice.Of(rollout.RefLogProbs),
                     slice.Of(advantages), slice.ResponseMask, options.EffectiveBeta, options.ClipRange, options.LossNormalization)
@@ -111,7 +111,7 @@ public sealed class GroupRlObjective : OnlineObjective
         }
         RequireFinite(loss, "the policy loss", step);
         double gradNorm = ClipAndStep(PolicyOptimizer, PolicyParameters, "policy", step);
-        PolicyOptimizer.zero_grad();
+        OptimizerFactory.ClearGradients(PolicyParameters);
         options.OnMinibatch?.Invoke(new MinibatchReport(step + 1, epoch, index, minibatchRows, clipFraction, approxKl, maxDeviation, null));
         return new Dictionary<string, double>
         {

@@ -52,6 +52,9 @@ public abstract record OnlineRlOptions
     public int GenerationBatchSize { get; init; } = 32;
     /// <summary>Sequences per forward pass in scoring and training (a micro-batch; minibatches accumulate them exactly).</summary>
     public int ForwardBatchSize { get; init; } = 8;
+    /// <summary>How the old, reference and training log-probs reach the vocabulary (<c>--logits-chunk</c>): by default
+    /// in chunks of positions when a micro-batch's logits would be large, recomputed in backward instead of kept.</summary>
+    public Common.LogitChunking LogitsChunk { get; init; } = Common.LogitChunking.Auto;
     /// <summary>The score given to a response without EOS (replacing the reward); null: no penalty.</summary>
     public double? MissingEosPenalty { get; init; } = Ppo.RewardShaping.DefaultMissingEosPenalty;
 

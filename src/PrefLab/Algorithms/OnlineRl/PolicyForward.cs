@@ -13,16 +13,17 @@ namespace PrefLab.Algorithms.OnlineRl;
 /// </summary>
 public static class PolicyForward
 {
-    /// <summary>log π_T(y_t) of each response token at temperature T; 0 at padding. Differentiable.
+    /// <summary>log π_T(y_t) of each response token at temperature T; 0 at padding. Differentiable. Large
+    /// vocabularies take them in chunks of positions (<paramref name="chunking"/>, default <see cref="LogitChunking.Auto"/>).
     /// [b, P+R] ids and mask, [b, R] response ids and mask -> [b, R] float32.</summary>
     public static Tensor ResponseLogProbs(CausalLM model, Tensor inputIds, Tensor attentionMask, Tensor responseIds, Tensor responseMask,
-        double temperature)
+        double temperature, LogitChunking? chunking = null)
     {
         using var scope = NewDisposeScope();
         long responseLength = responseIds.shape[1], promptLength = inputIds.shape[1] - responseLength;
         var hidden = model.HiddenStates(inputIds, attentionMask);                                  // [b, P+R, H]
-        var logits = model.ProjectToVocab(hidden.narrow(1, promptLength - 1, responseLength));     // [b, R, V]
-        return TokenLogProbs.Gather(logits, responseIds, responseMask, temperature).MoveToOuterDisposeScope();
+        var predicting = hidden.narrow(1, promptLength - 1, responseLength);                       // [b, R, H]
+        return ModelLogProbs.Gather(model, predicting, responseIds, responseMask, temperature, chunking).MoveToOuterDisposeScope();
     }
 
     /// <summary>The value model's V(s_t) for each response token: its output at the position before the token

@@ -90,7 +90,7 @@ public sealed class RolloutEngine
             using var scope = NewDisposeScope();
             var slice = rollout.Slice(micro);
             var logProbs = PolicyForward.ResponseLogProbs(model, slice.InputIds, slice.AttentionMask, slice.ResponseIds, slice.ResponseMask,
-                options.Temperature);
+                options.Temperature, options.LogitsChunk);
             result.index_copy_(0, slice.Index, logProbs.to_type(ScalarType.Float32));
         }
         return result;

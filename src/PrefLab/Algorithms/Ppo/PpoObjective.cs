@@ -5,8 +5,8 @@ using PrefLab.Algorithms.Kl;
 using PrefLab.Algorithms.OnlineRl;
 using PrefLab.Models;
 using PrefLab.Training.Optimization;
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PrefLab.Algorithms.Ppo;
@@ -123,8 +123,8 @@ public sealed class PpoObjective : OnlineObjective
 
     Dictionary<string, double> Minibatch(Rollout rollout, GaeResult gae, IReadOnlyList<int[]> microBatches, long step, int epoch, int index)
     {
-        PolicyOptimizer.zero_grad();
-        valueOptimizer.zero_grad();
+        OptimizerFactory.ClearGradients(PolicyParameters);
+        OptimizerFactory.ClearGradients(valueParameters);
         var mask = rollout.Batch.ResponseMask;
         double minibatchTokens = microBatches.Sum(micro => Tokens(mask, micro));
         double policyLoss = 0, valueLoss = 0, clipFraction = 0, approxKl = 0, valueClip = 0, maxDeviation = 0;
@@ -135,7 +135,7 @@ public sealed class PpoObjective : OnlineObjective
             // Token-level means over the whole minibatch: each micro-batch weighs by its share of the tokens.
             double weight = Tokens(mask, micro) / Math.Max(minibatchTokens, 1);
             var newLogProbs = PolicyForward.ResponseLogProbs(Session.Policy, slice.InputIds, slice.AttentionMask, slice.ResponseIds,
-                slice.ResponseMask, options.Temperature);
+                slice.ResponseMask, options.Temperature, options.LogitsChunk);
             var policy = PpoLosses.PolicyLoss(newLogProbs, slice.Of(rollout.OldLogProbs), slice.Of(gae.Advantages), slice.ResponseMask, options.ClipRange);
             policy.Loss.mul(weight).backward();
             var newValues = PolicyForward.ResponseValues(value, slice.InputIds, slice.AttentionMask, slice.ResponseMask);
@@ -153,8 +153,8 @@ public sealed class PpoObjective : OnlineObjective
         RequireFinite(valueLoss, "the value loss", step);
         double gradNorm = ClipAndStep(PolicyOptimizer, PolicyParameters, "policy", step);
         double valueGradNorm = ClipAndStep(valueOptimizer, valueParameters, "value", step);
-        PolicyOptimizer.zero_grad();
-        valueOptimizer.zero_grad();
+        OptimizerFactory.ClearGradients(PolicyParameters);
+        OptimizerFactory.ClearGradients(valueParameters);
         options.OnMinibatch?.Invoke(new MinibatchReport(step + 1, epoch, index, microBatches.Sum(m => m.Length), clipFraction, approxKl,
             maxDeviation, valueClip));
         return new Dictionary<string, double>

@@ -36,6 +36,8 @@ public sealed record SftJobOptions
     public IReadOnlyDictionary<string, object?> RecordedOptions { get; init; } = new Dictionary<string, object?>();
     /// <summary>Where compact metric lines go when no progress bar carries them.</summary>
     public TextWriter? Console { get; init; }
+    /// <summary>Called after each optimizer step with the step number (progress, cancellation by throwing).</summary>
+    public Action<long>? AfterStep { get; init; }
 }
 
 /// <summary>Runs pretraining (texts packed into blocks) or SFT (chat-rendered, loss on assistant tokens).</summary>
@@ -80,7 +82,7 @@ public static class SftJob
             ModelFolder.CopyTokenizerFiles(options.Model, folder);
         });
         var logger = new MetricsLogger(run, options.Training.Tensorboard, options.Console);
-        return new Trainer(objective, options.Training, run, logger, command).Run();
+        return new Trainer(objective, options.Training, run, logger, command) { AfterStep = options.AfterStep }.Run();
     }
 
     static List<TokenizedSequence> Pack(string path, string split, HfTokenizer tokenizer, SftJobOptions options, ReadOptions read, JsonObject report)

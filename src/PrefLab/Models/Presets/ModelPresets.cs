@@ -7,7 +7,9 @@ namespace PrefLab.Models.Presets;
 /// Named shapes for random initialisation (<c>preflab init-model --preset NAME</c>). The vocabulary and the
 /// special ids come from the tokenizer. Non-embedding parameter counts do not depend on the vocabulary:
 /// tiny-test 4,688; world-small 1,049,728; world-base 5,115,136; llama-30m 27,271,680; qwen3-tiny 123,328;
-/// gpt2-tiny 100,096; mistral-tiny 98,624 (the test suite checks these).
+/// gpt2-tiny 100,096; mistral-tiny 98,624; qwen2.5-0.5b 357,898,112 (the test suite checks these).
+/// <c>qwen2.5-0.5b</c> is the one real-model shape: its vocabulary is Qwen2.5's padded 151,936 whatever the tokenizer
+/// (which must fit in it), so a random model has exactly Qwen2.5-0.5B's 494,032,768 parameters and names.
 /// </summary>
 public static class ModelPresets
 {
@@ -44,7 +46,17 @@ public static class ModelPresets
                 HeadDim = 16, MaxPositionEmbeddings = 512, Window = 64, TieWordEmbeddings = false,
                 BosTokenId = t.BosId, EosTokenIds = Eos(t), PadTokenId = t.PadId,
             }),
+        new("qwen2.5-0.5b", "qwen2, Qwen2.5-0.5B's shape: hidden 896, 24 layers, 14 heads / 2 kv heads, intermediate 4864, vocab 151,936, q/k/v biases, tied",
+            t => new Qwen2Config
+            {
+                VocabSize = FitVocabulary(t, QwenVocabulary, "qwen2.5-0.5b"), HiddenSize = 896, IntermediateSize = 4864, NumLayers = 24,
+                NumHeads = 14, NumKvHeads = 2, HeadDim = 64, MaxPositionEmbeddings = 32768, TieWordEmbeddings = true, RmsNormEps = 1e-6,
+                Rope = new RopeConfig { Theta = 1_000_000 }, BosTokenId = t.BosId, EosTokenIds = Eos(t), PadTokenId = t.PadId,
+            }),
     };
+
+    /// <summary>Qwen2/2.5's embedding rows (its tokenizer's 151,665 ids, padded for the matrix kernels).</summary>
+    public const int QwenVocabulary = 151_936;
 
     public static IEnumerable<string> Names => All.Select(p => p.Name);
 
@@ -72,6 +84,10 @@ public static class ModelPresets
         EosTokenIds = Eos(t),
         PadTokenId = t.PadId,
     };
+
+    // A preset with a fixed vocabulary: the tokenizer's ids must fit in it.
+    static int FitVocabulary(TokenizerFacts t, int vocabulary, string preset) => t.VocabSize <= vocabulary ? vocabulary
+        : throw UserError.InOption("preset", $"{preset} has {vocabulary} embedding rows, but the tokenizer needs {t.VocabSize}");
 
     static IReadOnlyList<int> Eos(TokenizerFacts t) => t.EosId is int eos ? new[] { eos } : Array.Empty<int>();
 }

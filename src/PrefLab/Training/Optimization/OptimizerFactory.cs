@@ -1,5 +1,5 @@
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PrefLab.Training.Optimization;
@@ -31,6 +31,16 @@ public static class OptimizerFactory
         var seen = new HashSet<IntPtr>();
         foreach (var p in parameters)
             if (seen.Add(p.Handle)) yield return p;
+    }
+
+    /// <summary>
+    /// Drops every parameter's gradient (PyTorch's <c>zero_grad(set_to_none=True)</c>, its default): no pass over the
+    /// gradients to zero them, the next backward writes each gradient instead of adding it to zeros, and the memory is
+    /// free between steps (during PPO's generation, evaluation, checkpoints). TorchSharp's <c>zero_grad()</c> zeroes in place.
+    /// </summary>
+    public static void ClearGradients(IEnumerable<Parameter> parameters)
+    {
+        foreach (var p in parameters) p.grad = null;
     }
 
     public static void SetLearningRate(optim.Optimizer optimizer, double lr)

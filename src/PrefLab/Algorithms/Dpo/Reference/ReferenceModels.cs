@@ -1,3 +1,4 @@
+using PrefLab.Algorithms.Common;
 using PrefLab.Data.Collation;
 using PrefLab.Models;
 using static TorchSharp.torch;
@@ -24,12 +25,12 @@ public sealed class PrecomputedReference(ReferenceLogProbs train, ReferenceLogPr
 }
 
 /// <summary>A reference model kept in memory and run on every micro-batch (<c>--ref-cache off</c>).</summary>
-public sealed class LiveReference(CausalLM model) : IReferenceModel
+public sealed class LiveReference(CausalLM model, LogitChunking? chunking = null) : IReferenceModel
 {
     public (Tensor Chosen, Tensor Rejected) LogProbs(DpoSplit split, IReadOnlyList<int> examples, TokenBatch batch)
     {
         using var noGrad = no_grad();
-        var logps = PairLogProbs.Of(model, batch);
+        var logps = PairLogProbs.Of(model, batch, chunking);
         return (logps.Chosen, logps.Rejected);
     }
 }

@@ -1,3 +1,4 @@
+using PrefLab.Algorithms.Common;
 using PrefLab.Data.Collation;
 using PrefLab.Models;
 using PrefLab.Runtime.Console;
@@ -8,7 +9,8 @@ namespace PrefLab.Algorithms.Dpo.Reference;
 /// <summary>The reference model's log-probs of every pair, in one batched pass without gradients.</summary>
 public static class ReferencePass
 {
-    public static ReferenceLogProbs Compute(CausalLM model, IReadOnlyList<TokenizedPair> pairs, PairLayout layout, int padId, string label)
+    public static ReferenceLogProbs Compute(CausalLM model, IReadOnlyList<TokenizedPair> pairs, PairLayout layout, int padId, string label,
+        LogitChunking? chunking = null)
     {
         var chosen = new double[pairs.Count];
         var rejected = new double[pairs.Count];
@@ -19,7 +21,7 @@ public static class ReferencePass
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var batch = Collator.PadPairs(batchIndices.Select(i => pairs[i]).ToList(), padId);
-            var logps = PairLogProbs.Of(model, batch);
+            var logps = PairLogProbs.Of(model, batch, chunking);
             double[] c = logps.Chosen.contiguous().data<double>().ToArray(), r = logps.Rejected.contiguous().data<double>().ToArray();
             for (int k = 0; k < batchIndices.Length; k++)
             {
