@@ -29,9 +29,18 @@ public sealed record UtilisationFigures(double? PeakGflops, IReadOnlyList<StageC
             double? mfu = peak is double p && p > 0 && seconds > 0 ? flops / (seconds * p * 1e9) : null;
             return new StageCost(stage, nodes.Count, seconds, flops, mfu);
         }
-        var stages = counted.GroupBy(StageOf).Select(g => Cost(g.Key, g.ToList())).ToList();
+        var stages = counted.GroupBy(StageOf).OrderBy(g => PipelineOrder(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => Cost(g.Key, g.ToList())).ToList();
         return new UtilisationFigures(peak, stages, Cost("all nodes", counted));
     }
+
+    /// <summary>Stages in the order the pipeline runs them; policy algorithms (dpo, ppo, ...) between the reward
+    /// models and best-of-N.</summary>
+    static int PipelineOrder(string stage) => stage switch
+    {
+        "world" => 0, "pretrain" => 1, "sft" => 2, "reward_model" => 3, "rm_evaluation" => 4,
+        "best_of_n" => 6, "evaluation" => 7, _ => 5,
+    };
 
     /// <summary>A node's stage: its kind, and for policy nodes the algorithm that trained it (dpo, ppo, ...).</summary>
     static string StageOf(NodeState node)
