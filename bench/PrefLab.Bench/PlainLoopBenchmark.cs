@@ -44,12 +44,12 @@ public sealed class PlainLoopBenchmark : IBenchmark
     public JsonObject Run(BenchContext context)
     {
         ProgressReporter.Quiet = true;
-        string root = Path.Combine(Path.GetTempPath(), "preflab-bench-plain-" + Guid.NewGuid().ToString("N")[..8]);
+        var workspace = BenchWorkspace.Create("plain");
+        string root = workspace.Root;
         try
         {
-            string world = Path.Combine(root, "world");
-            WorldGenerator.Generate(world, seed: 1, WorldScale.Small);
-            string tokenizer = Path.Combine(world, "tokenizer");
+            string world = workspace.World;
+            string tokenizer = workspace.Tokenizer;
             string pairs = Path.Combine(root, "pairs.jsonl");
             SyntheticData.Pairs(pairs, SyntheticData.Words(tokenizer), 64, PromptWords, CompletionWords, seed: 3);
             var result = new JsonObject();
@@ -65,7 +65,7 @@ public sealed class PlainLoopBenchmark : IBenchmark
         }
         finally
         {
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+            workspace.Dispose();
         }
     }
 

@@ -29,12 +29,12 @@ public sealed class PpoStepBenchmark : IBenchmark
     public JsonObject Run(BenchContext context)
     {
         ProgressReporter.Quiet = true;
-        string root = Path.Combine(Path.GetTempPath(), "preflab-bench-ppo-" + Guid.NewGuid().ToString("N")[..8]);
+        var workspace = BenchWorkspace.Create("ppo");
+        string root = workspace.Root;
         try
         {
-            string world = Path.Combine(root, "world");
-            WorldGenerator.Generate(world, seed: 1, WorldScale.Small);
-            string tokenizer = Path.Combine(world, "tokenizer");
+            string world = workspace.World;
+            string tokenizer = workspace.Tokenizer;
             var config = ModelPresets.Create(preset, TokenizerFacts.Read(tokenizer));
             string policy = Path.Combine(root, "policy"), rm = Path.Combine(root, "rm");
             using (var model = CausalLM.Create(config, seed: 1)) model.Save(policy);
@@ -78,7 +78,7 @@ public sealed class PpoStepBenchmark : IBenchmark
         }
         finally
         {
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+            workspace.Dispose();
         }
     }
 }

@@ -45,12 +45,12 @@ public sealed class QwenShapeBenchmark : IBenchmark
     public JsonObject Run(BenchContext context)
     {
         ProgressReporter.Quiet = true;
-        string root = Path.Combine(Path.GetTempPath(), "preflab-bench-qwen-" + Guid.NewGuid().ToString("N")[..8]);
+        var workspace = BenchWorkspace.Create("qwen");
+        string root = workspace.Root;
         try
         {
-            string world = Path.Combine(root, "world");
-            WorldGenerator.Generate(world, seed: 1, WorldScale.Small);
-            string tokenizer = Path.Combine(world, "tokenizer");
+            string world = workspace.World;
+            string tokenizer = workspace.Tokenizer;
             var config = ModelPresets.Create(Preset, TokenizerFacts.Read(tokenizer));
             string policy = Path.Combine(root, "policy"), rm = Path.Combine(root, "rm");
             using (var model = CausalLM.Create(config, seed: 1)) model.Save(policy);
@@ -119,7 +119,7 @@ public sealed class QwenShapeBenchmark : IBenchmark
         }
         finally
         {
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+            workspace.Dispose();
         }
     }
 

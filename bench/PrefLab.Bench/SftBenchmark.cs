@@ -35,12 +35,12 @@ public sealed class SftBenchmark : IBenchmark
     public JsonObject Run(BenchContext context)
     {
         ProgressReporter.Quiet = true;
-        string root = Path.Combine(Path.GetTempPath(), "preflab-bench-sft-" + Guid.NewGuid().ToString("N")[..8]);
+        var workspace = BenchWorkspace.Create("sft");
+        string root = workspace.Root;
         try
         {
-            string world = Path.Combine(root, "world");
-            WorldGenerator.Generate(world, seed: 1, WorldScale.Small);
-            string tokenizer = Path.Combine(world, "tokenizer");
+            string world = workspace.World;
+            string tokenizer = workspace.Tokenizer;
             var config = ModelPresets.Create(preset, TokenizerFacts.Read(tokenizer));
             string start = Path.Combine(root, "model");
             long matmulParameters;
@@ -91,7 +91,7 @@ public sealed class SftBenchmark : IBenchmark
         }
         finally
         {
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+            workspace.Dispose();
         }
     }
 
