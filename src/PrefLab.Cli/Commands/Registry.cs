@@ -21,6 +21,7 @@ public static class Registry
         yield return Training.PpoCommand.Create();
         yield return Training.GroupRlCommands.Rloo();
         yield return Training.GroupRlCommands.Grpo();
+        yield return Training.OnlineDpoCommand.Create();
         yield return LabCommand.Create();
         yield return DemoCommand.Create();
         yield return GenerateCommand.Create();

@@ -132,7 +132,7 @@ public sealed class CommandLabExecutor : ILabExecutor
                 .. work.OptionTokens("algorithm", "data"), .. ResumeFlag(resume)]);
             return;
         }
-        if (algorithm is not ("ppo" or "rloo" or "grpo")) throw new UserError($"{work.Node}: the lab cannot train algorithm '{algorithm}'");
+        if (algorithm is not ("ppo" or "rloo" or "grpo" or "online-dpo")) throw new UserError($"{work.Node}: the lab cannot train algorithm '{algorithm}'");
         var reward = new List<string>();
         if (work.Settings.GetString("reward") == "gold") reward.AddRange(["--reward", "gold"]);
         else reward.AddRange(["--reward-model", work.Input(InputRoles.RewardModel)]);
@@ -146,13 +146,17 @@ public sealed class CommandLabExecutor : ILabExecutor
     {
         int n = (int)(work.Settings.GetLong("n") ?? throw new UserError($"{work.Node}: best-of-n needs n"));
         double temperature = work.Settings.GetDouble("temperature") ?? 0.7;
-        if (work.Settings.GetString("reward") == "gold")
-            throw new UserError($"{work.Node}: best-of-n with the gold judge is not supported in the lab; give it a trained reward model");
-        RejectUnknown(work, "algorithm", "n", "temperature", "suite", "limit", "max-new-tokens", "batch-size", "seed");
-        using var rewardModel = RewardModel.Load(work.Input(InputRoles.RewardModel));
+        bool gold = work.Settings.GetString("reward") == "gold";
+        RejectUnknown(work, "algorithm", "n", "temperature", "suite", "limit", "max-new-tokens", "batch-size", "seed", "reward");
+        // With the gold judge the pick is the best a perfect reward model could make: the ceiling of reranking.
+        using var rewardModel = gold ? null : RewardModel.Load(work.Input(InputRoles.RewardModel));
+        ISampleJudge judge = rewardModel is not null
+            ? new RewardModelJudge(rewardModel)
+            : new GoldJudgeOfSamples(WorldInstance.Load(work.WorldFolder
+                ?? throw new UserError($"{work.Node}: best-of-n with the gold judge needs a world")).Judge);
         var options = EvaluationOptionsFor(work, cache: false) with
         {
-            GeneratorFactory = (policy, tokenizer) => new BestOfNResponseGenerator(policy, tokenizer, rewardModel, n, temperature, work.Seed),
+            GeneratorFactory = (policy, tokenizer) => new BestOfNResponseGenerator(policy, tokenizer, judge, n, temperature, work.Seed),
         };
         return EvaluateAndWrite(work, options);
     }

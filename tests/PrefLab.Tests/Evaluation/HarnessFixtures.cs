@@ -85,11 +85,11 @@ public sealed class CountingGenerator(IResponseGenerator inner) : IResponseGener
     public int Calls { get; private set; }
     public List<int[]> Prompts { get; } = [];
 
-    public IReadOnlyList<GeneratedText> Generate(IReadOnlyList<int[]> promptIds, GenerationOptions options, Action<int>? onPromptsDone = null)
+    public IReadOnlyList<GeneratedText> Generate(IReadOnlyList<GenerationPrompt> prompts, GenerationOptions options, Action<int>? onPromptsDone = null)
     {
         Calls++;
-        Prompts.AddRange(promptIds);
-        return inner.Generate(promptIds, options, onPromptsDone);
+        Prompts.AddRange(prompts.Select(p => p.Ids));
+        return inner.Generate(prompts, options, onPromptsDone);
     }
 }
 
@@ -101,13 +101,13 @@ public sealed class ScriptedGenerator(IReadOnlyDictionary<string, string> respon
 
     public static string Key(int[] ids) => string.Join(',', ids);
 
-    public IReadOnlyList<GeneratedText> Generate(IReadOnlyList<int[]> promptIds, GenerationOptions options, Action<int>? onPromptsDone = null)
+    public IReadOnlyList<GeneratedText> Generate(IReadOnlyList<GenerationPrompt> prompts, GenerationOptions options, Action<int>? onPromptsDone = null)
     {
-        Prompts.AddRange(promptIds);
+        Prompts.AddRange(prompts.Select(p => p.Ids));
         Options.Add(options);
-        return promptIds.Select(ids => responses.TryGetValue(Key(ids), out var text)
+        return prompts.Select(p => responses.TryGetValue(Key(p.Ids), out var text)
             ? new GeneratedText(text, [], "eos")
-            : throw new InvalidOperationException($"no scripted response for prompt [{Key(ids)}]")).ToList();
+            : throw new InvalidOperationException($"no scripted response for prompt [{Key(p.Ids)}]")).ToList();
     }
 }
 

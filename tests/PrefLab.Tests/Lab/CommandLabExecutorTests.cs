@@ -97,6 +97,59 @@ public class CommandLabExecutorTests
     }
 
     [Fact]
+    public void Best_of_n_with_the_gold_judge_picks_from_the_same_samples_as_with_a_reward_model_and_never_scores_lower_and_online_dpo_trains_with_both()
+    {
+        using var dir = new TempDir();
+        string grid = LabGrids.Write(dir, """
+            name: tiny-bon-gold
+            world: { seed: 3, scale: small }
+            pretrain: { preset: tiny-test, data: world:pretrain, max-steps: 2, max-length: 64 }
+            sft: { data: world:sft, max-steps: 2, max-length: 64 }
+            data:
+              uf: { file: world:ultrafeedback, binarize: mean-aspects }
+            algorithm:
+              bon4: { type: best-of-n, n: 4 }
+              odpo: { type: online-dpo, num-generations: 2, max-new-tokens: 4, rollout-batch-size: 4, total-episodes: 8 }
+              sft: {}
+            reward_model:
+              rm: { max-steps: 2, max-length: 64 }
+              gold: { gold: true }
+            prompts:
+              mixed: world:mixed
+            evaluation: { suite: world, limit: 3, max-new-tokens: 12 }
+            seeds: [1]
+            """);
+        var (exit, output, error) = CliAppTests.Run("lab", "run", grid, "--output", dir.File("lab"));
+        Assert.True(exit == 0, output + error);
+
+        using var store = LabStore.Open(new LabFolder(dir.File("lab")).StorePath);
+        var bon = store.Nodes().Where(n => n.Kind == "best_of_n").ToList();
+        Assert.Equal(2, bon.Count);
+        var byGold = store.EvaluationItems(bon.Single(n => n.Label.Contains("rm gold", StringComparison.Ordinal)).Id)
+            .ToDictionary(i => (i.Category, i.ItemId), i => i.Score);
+        var byRm = store.EvaluationItems(bon.Single(n => n.Label.Contains("rm rm", StringComparison.Ordinal)).Id)
+            .ToDictionary(i => (i.Category, i.ItemId), i => i.Score);
+        Assert.Equal(21, byGold.Count);
+        Assert.Equal(byRm.Keys.Order(), byGold.Keys.Order());
+        // Both nodes sample the same 4 responses an item (same policy, seed and chunking); the gold judge picks the
+        // best of them by the score the evaluation gives, so it is never below the reward model's pick. Multiple-choice
+        // items are scored by likelihood, not by the pick, and agree exactly.
+        foreach (var (key, gold) in byGold) Assert.True(gold >= byRm[key] - 1e-12, $"{key}: gold pick {gold} < rm pick {byRm[key]}");
+        Assert.True(byGold.Values.Sum() > byRm.Values.Sum(), "on some item the gold judge's pick beats the reward model's");
+
+        var instrument = PrefLab.Lab.Report.LabReport.Write(dir.File("lab"), LabGrids.FastReport()).Instrument;
+        Assert.Contains(instrument.Uplifts, u => u.Type == "best-of-n" && u.RewardModel == "gold");
+        // Online DPO trained a policy with each judge, through the same online loop as PPO.
+        Assert.Equal(["gold", "rm"], instrument.Uplifts.Where(u => u.Type == "online-dpo").Select(u => u.RewardModel!).Order());
+        var onlineDpo = store.Nodes().Where(n => n.Kind == "policy").ToList();
+        Assert.Equal(2, onlineDpo.Count);
+        foreach (var node in onlineDpo)
+            Assert.StartsWith("$ preflab online-dpo --policy ", File.ReadAllText(Path.Combine(dir.File($"lab/work/policy/{node.Id}"), CommandLabExecutor.LogFile)));
+        string report = File.ReadAllText(dir.File("lab/report.md"));
+        Assert.Contains("Best-of-4 per category, each reward model against the first, paired by item", report);
+    }
+
+    [Fact]
     public void An_interrupted_lab_run_resumes_to_the_same_results_as_an_uninterrupted_one()
     {
         using var dir = new TempDir();

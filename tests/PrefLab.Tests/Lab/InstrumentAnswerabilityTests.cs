@@ -40,6 +40,25 @@ public class InstrumentAnswerabilityTests
     }
 
     [Fact]
+    public void Best_of_n_with_the_gold_judge_is_a_ceiling_too_when_PPO_with_gold_is_flat()
+    {
+        var flatPpo = Figures(Flat, Flat, Flat, 0.62);
+        var withRerank = flatPpo with
+        {
+            Uplifts = [.. flatPpo.Uplifts, new PolicyUplift("bon4", null, "gold", null, [1, 2, 3], E(0.7, 0.65, 0.75), Up, "best-of-n")],
+        };
+        var rm = Instrument.Answerability(withRerank).Single(q => q.Question == "reward_model");
+        Assert.True(rm.Answerable, rm.Why);
+        Assert.Contains("only through best-of-N", rm.Why);
+        // A best-of-N level is known by its type, not its name: the same row without the type is not a ceiling.
+        var untyped = flatPpo with { Uplifts = [.. flatPpo.Uplifts, new PolicyUplift("bon4", null, "gold", null, [1, 2, 3], E(0.7, 0.65, 0.75), Up)] };
+        Assert.False(Answerable(untyped)["reward_model"]);
+        // And the RM must still be above chance.
+        var atChance = withRerank with { RewardModels = Figures(Flat, Flat, Flat, 0.45).RewardModels };
+        Assert.False(Answerable(atChance)["reward_model"]);
+    }
+
+    [Fact]
     public void Data_and_prompt_questions_follow_DPO_and_RM_PPO_moving_the_policy()
     {
         var answers = Answerable(Figures(Up, Flat, Up, 0.62));

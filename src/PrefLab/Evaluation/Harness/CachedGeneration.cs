@@ -24,18 +24,18 @@ public sealed class CachedGeneration(GenerationCache? cache, string modelFingerp
     public int FromCache { get; private set; }
     public int Generated { get; private set; }
 
-    public IReadOnlyList<GeneratedText> Generate(IReadOnlyList<int[]> promptIds, GenerationOptions options, Action<int>? onPromptsDone = null)
+    public IReadOnlyList<GeneratedText> Generate(IReadOnlyList<GenerationPrompt> prompts, GenerationOptions options, Action<int>? onPromptsDone = null)
     {
-        Requested += promptIds.Count;
-        var results = new GeneratedText?[promptIds.Count];
-        if (options.IsGreedy) GenerateGreedy(promptIds, options, results, onPromptsDone);
-        else GenerateSampled(promptIds, options, results, onPromptsDone);
+        Requested += prompts.Count;
+        var results = new GeneratedText?[prompts.Count];
+        if (options.IsGreedy) GenerateGreedy(prompts, options, results, onPromptsDone);
+        else GenerateSampled(prompts, options, results, onPromptsDone);
         return results.Select(r => r!).ToList();
     }
 
-    void GenerateGreedy(IReadOnlyList<int[]> promptIds, GenerationOptions options, GeneratedText?[] results, Action<int>? onPromptsDone)
+    void GenerateGreedy(IReadOnlyList<GenerationPrompt> prompts, GenerationOptions options, GeneratedText?[] results, Action<int>? onPromptsDone)
     {
-        var keys = promptIds.Select(ids => GenerationKey.Of(modelFingerprint, ids, options)).ToArray();
+        var keys = prompts.Select(p => GenerationKey.Of(modelFingerprint, p.Ids, options)).ToArray();
         var missing = new List<int>();
         var firstOfKey = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < keys.Length; i++)
@@ -47,10 +47,10 @@ public sealed class CachedGeneration(GenerationCache? cache, string modelFingerp
             }
             else if (firstOfKey.TryAdd(keys[i], i)) missing.Add(i);
         }
-        onPromptsDone?.Invoke(promptIds.Count - missing.Count);
+        onPromptsDone?.Invoke(prompts.Count - missing.Count);
         foreach (var chunk in missing.Chunk(ChunkSize))
         {
-            var generated = Generator.Generate(chunk.Select(i => promptIds[i]).ToList(), options, onPromptsDone);
+            var generated = Generator.Generate(chunk.Select(i => prompts[i]).ToList(), options, onPromptsDone);
             Generated += chunk.Length;
             for (int j = 0; j < chunk.Length; j++) results[chunk[j]] = generated[j];
             cache?.Add(modelFingerprint, chunk.Select((i, j) => (keys[i], generated[j])).ToList());
@@ -59,15 +59,15 @@ public sealed class CachedGeneration(GenerationCache? cache, string modelFingerp
         for (int i = 0; i < keys.Length; i++) results[i] ??= results[firstOfKey[keys[i]]];
     }
 
-    void GenerateSampled(IReadOnlyList<int[]> promptIds, GenerationOptions options, GeneratedText?[] results, Action<int>? onPromptsDone)
+    void GenerateSampled(IReadOnlyList<GenerationPrompt> prompts, GenerationOptions options, GeneratedText?[] results, Action<int>? onPromptsDone)
     {
-        var positions = Enumerable.Range(0, promptIds.Count).ToArray();
+        var positions = Enumerable.Range(0, prompts.Count).ToArray();
         int chunkIndex = 0;
         foreach (var chunk in positions.Chunk(ChunkSize))
         {
             long seed = Seeding.Derive(options.Seed, $"eval/sample-chunk/{chunkIndex++}");
             var chunkOptions = options with { Seed = seed };
-            var keys = chunk.Select((i, j) => GenerationKey.Of(modelFingerprint, promptIds[i], chunkOptions, seed, j)).ToArray();
+            var keys = chunk.Select((i, j) => GenerationKey.Of(modelFingerprint, prompts[i].Ids, chunkOptions, seed, j)).ToArray();
             var hits = new GeneratedText?[chunk.Length];
             bool complete = true;
             for (int j = 0; j < chunk.Length; j++)
@@ -80,7 +80,7 @@ public sealed class CachedGeneration(GenerationCache? cache, string modelFingerp
                 onPromptsDone?.Invoke(chunk.Length);
                 continue;
             }
-            var generated = Generator.Generate(chunk.Select(i => promptIds[i]).ToList(), chunkOptions, onPromptsDone);
+            var generated = Generator.Generate(chunk.Select(i => prompts[i]).ToList(), chunkOptions, onPromptsDone);
             Generated += chunk.Length;
             for (int j = 0; j < chunk.Length; j++) results[chunk[j]] = generated[j];
             cache?.Add(modelFingerprint, keys.Select((key, j) => (key, generated[j])).ToList());

@@ -72,9 +72,9 @@ public static class Evaluator
         {
             var request = (GenerationRequest)group.First().Case.Request;
             var decoding = options.DecodingFor(request.MaxNewTokens, request.StopStrings);
-            var promptIds = group.Select(c => session.PromptIds(c.Case.Request.Prompt)).ToList();
+            var prompts = group.Select(c => new GenerationPrompt(c.Case.Request.Prompt, session.PromptIds(c.Case.Request.Prompt))).ToList();
             progress.SetStatus("generating");
-            var generated = generation.Generate(promptIds, decoding, done => progress.Advance(done));
+            var generated = generation.Generate(prompts, decoding, done => progress.Advance(done));
             int k = 0;
             foreach (var (suite, index, _) in group) responses[suite][index] = CaseResponse.Of(generated[k++]);
         }

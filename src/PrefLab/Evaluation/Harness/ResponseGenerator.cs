@@ -5,11 +5,15 @@ using PrefLab.Text;
 
 namespace PrefLab.Evaluation.Harness;
 
-/// <summary>Generates responses to prompt ids; one call per chunk of prompts the cache could not answer.</summary>
+/// <summary>A prompt to answer: the evaluation item's prompt text (what a judge reads) and its rendered token ids
+/// (what the model reads).</summary>
+public sealed record GenerationPrompt(string Text, int[] Ids);
+
+/// <summary>Generates responses to prompts; one call per chunk of prompts the cache could not answer.</summary>
 public interface IResponseGenerator
 {
     /// <summary>One response per prompt, in order. <paramref name="onPromptsDone"/> reports progress in prompts.</summary>
-    IReadOnlyList<GeneratedText> Generate(IReadOnlyList<int[]> promptIds, GenerationOptions options, Action<int>? onPromptsDone = null);
+    IReadOnlyList<GeneratedText> Generate(IReadOnlyList<GenerationPrompt> prompts, GenerationOptions options, Action<int>? onPromptsDone = null);
 }
 
 /// <summary>Makes the generator of a loaded model (see <see cref="EvaluationOptions.GeneratorFactory"/>).</summary>
@@ -22,9 +26,9 @@ public sealed class ModelResponseGenerator(CausalLM model, HfTokenizer tokenizer
 
     public static IResponseGenerator Create(CausalLM model, HfTokenizer tokenizer) => new ModelResponseGenerator(model, tokenizer);
 
-    public IReadOnlyList<GeneratedText> Generate(IReadOnlyList<int[]> promptIds, GenerationOptions options, Action<int>? onPromptsDone = null)
+    public IReadOnlyList<GeneratedText> Generate(IReadOnlyList<GenerationPrompt> prompts, GenerationOptions options, Action<int>? onPromptsDone = null)
     {
-        var result = generator.Generate(promptIds, options, onPromptsDone);
+        var result = generator.Generate(prompts.Select(p => p.Ids).ToList(), options, onPromptsDone);
         return result.Sequences.Select(s => new GeneratedText(s.Text ?? "", s.TokenIds, s.FinishReason.Name())).ToList();
     }
 }

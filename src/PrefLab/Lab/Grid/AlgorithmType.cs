@@ -9,6 +9,8 @@ public enum AlgorithmType
     Ppo,
     Rloo,
     Grpo,
+    /// <summary>Online (iterative) DPO: DPO on best-vs-worst pairs of the policy's own samples, judged by the reward model.</summary>
+    OnlineDpo,
     BestOfN,
 }
 
@@ -26,6 +28,7 @@ public static class AlgorithmTypes
         AlgorithmType.Ppo => "ppo",
         AlgorithmType.Rloo => "rloo",
         AlgorithmType.Grpo => "grpo",
+        AlgorithmType.OnlineDpo => "online-dpo",
         AlgorithmType.BestOfN => "best-of-n",
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
@@ -46,6 +49,11 @@ public static class AlgorithmTypes
             type = AlgorithmType.BestOfN;
             return true;
         }
+        if (name.ToLowerInvariant() is "online_dpo" or "iterative-dpo")
+        {
+            type = AlgorithmType.OnlineDpo;
+            return true;
+        }
         type = default;
         return false;
     }
@@ -55,13 +63,13 @@ public static class AlgorithmTypes
 
     /// <summary>Needs a reward model (trained, or the World's gold scorer).</summary>
     public static bool UsesRewardModel(this AlgorithmType type) =>
-        type is AlgorithmType.Ppo or AlgorithmType.Rloo or AlgorithmType.Grpo or AlgorithmType.BestOfN;
+        type is AlgorithmType.Ppo or AlgorithmType.Rloo or AlgorithmType.Grpo or AlgorithmType.OnlineDpo or AlgorithmType.BestOfN;
 
     /// <summary>Samples from a prompt set while training (online RL).</summary>
     public static bool UsesPrompts(this AlgorithmType type) =>
-        type is AlgorithmType.Ppo or AlgorithmType.Rloo or AlgorithmType.Grpo;
+        type is AlgorithmType.Ppo or AlgorithmType.Rloo or AlgorithmType.Grpo or AlgorithmType.OnlineDpo;
 
     /// <summary>Produces a trained policy (a policy node) that is then evaluated.</summary>
     public static bool TrainsPolicy(this AlgorithmType type) =>
-        type is AlgorithmType.Dpo or AlgorithmType.Ppo or AlgorithmType.Rloo or AlgorithmType.Grpo;
+        type is AlgorithmType.Dpo or AlgorithmType.Ppo or AlgorithmType.Rloo or AlgorithmType.Grpo or AlgorithmType.OnlineDpo;
 }

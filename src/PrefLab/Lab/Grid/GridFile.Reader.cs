@@ -281,7 +281,7 @@ public static partial class GridFile
                 else if (AlgorithmTypes.TryParse(key, out var type) && type != AlgorithmType.Sft)
                     byType[type] = Options(section, "fixed." + key, new HashSet<string>());
                 else
-                    throw yaml.Error(keyNode, "fixed." + key, "unknown section: sections are algorithm types (dpo, ppo, rloo, grpo, best-of-n) and reward_model");
+                    throw yaml.Error(keyNode, "fixed." + key, "unknown section: sections are algorithm types (dpo, ppo, rloo, grpo, online-dpo, best-of-n) and reward_model");
             }
             return (Options(scalars, "fixed", new HashSet<string>()), byType, rewardModel);
         }

@@ -157,6 +157,18 @@ internal static class Analyses
             }
             text.Append("\n### Best-of-N\n\nAverage score over categories when the SFT model samples N responses and each reward model picks one (95% intervals over items and seeds).\n\n");
             text.Append(ReportFormat.Table(header, rows));
+            // Paired by item at each N that two or more reward models share: does a better judge pick better?
+            foreach (int n in sizes)
+            {
+                var atN = byRm.Select(g => g.Where(c => c.Settings.GetLong("algorithm.n") == n).ToList()).Where(g => g.Count > 0)
+                    .Select(g => configs.Closest(g, Factors.Algorithm))
+                    .OrderBy(c => configs.Rank(Factors.RewardModel, c.Labels.RewardModel)).ThenBy(c => configs.Rank(Factors.Data, c.Labels.Data)).ToList();
+                if (atN.Count < 2) continue;
+                var table = ScoreTable.Build(context.Book, atN.Select(c => (RewardModelLabel(c.Labels), c)).ToList(), 0);
+                text.Append($"\nBest-of-{n} per category, each reward model against the first, paired by item:\n\n");
+                text.Append(table.ToMarkdown("reward model"));
+                AppendFindings(text, table.Findings());
+            }
         }
         else missing.Add("best-of-N (add `best-of-n` levels with n: 1, 4, 16 to `algorithm`)");
 
@@ -217,7 +229,7 @@ internal static class Analyses
         foreach (var (types, metric, file) in new[]
                  {
                      (new[] { "dpo" }, "loss", "curves-dpo.png"),
-                     (new[] { "ppo", "rloo", "grpo" }, "objective/scores", "curves-online.png"),
+                     (new[] { "ppo", "rloo", "grpo", "online-dpo" }, "objective/scores", "curves-online.png"),
                  })
         {
             var series = policies.Where(c => types.Contains(c.Algorithm))

@@ -14,7 +14,7 @@ public sealed class Config(string key, string algorithm, RunLabels labels, IRead
     public IReadOnlyList<RunRecord> Runs { get; } = runs;
     public Settings Settings => Runs[0].Settings.Without("seed");
     public IReadOnlyList<long> Seeds => Runs.Select(r => r.Seed).ToList();
-    public bool IsOnline => Algorithm is "ppo" or "rloo" or "grpo";
+    public bool IsOnline => Algorithm is "ppo" or "rloo" or "grpo" or "online-dpo";
 }
 
 /// <summary>The completed runs of a lab grouped into configurations, with each factor's level order (for defaults

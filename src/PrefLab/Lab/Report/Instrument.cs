@@ -16,7 +16,13 @@ public sealed record RewardModelAgreement(string Label, string RewardModel, stri
 public sealed record RewardModelDifference(string First, string Second, int Pairs, Estimate Difference);
 
 /// <summary>A policy configuration's average score and its difference from the SFT policy's, paired by item.</summary>
-public sealed record PolicyUplift(string Algorithm, string? Data, string? RewardModel, string? Prompts, IReadOnlyList<long> Seeds, Estimate Score, Estimate Uplift);
+/// <param name="Algorithm">The grid's level name (<c>bon4</c>, <c>dpo</c>, ...).</param>
+/// <param name="Type">The level's algorithm type (<c>best-of-n</c>, <c>dpo</c>, <c>ppo</c>, ...); the level name when not given.</param>
+public sealed record PolicyUplift(string Algorithm, string? Data, string? RewardModel, string? Prompts, IReadOnlyList<long> Seeds, Estimate Score, Estimate Uplift,
+    string? Type = null)
+{
+    public string TypeName => Type ?? Algorithm;
+}
 
 /// <summary>Whether this run's components learned enough for one of the paper's questions to be answered, and why.</summary>
 public sealed record QuestionStatus(string Question, string Title, bool Answerable, string Why);
@@ -61,7 +67,7 @@ public sealed record InstrumentFigures(
         {
             var entry = new JsonObject
             {
-                ["algorithm"] = u.Algorithm, ["data"] = u.Data, ["reward_model"] = u.RewardModel, ["prompts"] = u.Prompts,
+                ["algorithm"] = u.Algorithm, ["type"] = u.TypeName, ["data"] = u.Data, ["reward_model"] = u.RewardModel, ["prompts"] = u.Prompts,
                 ["mean"] = u.Uplift.Mean, ["lower"] = u.Uplift.Lower, ["upper"] = u.Uplift.Upper,
                 ["seeds"] = new JsonArray(u.Seeds.Select(s => (JsonNode?)s).ToArray()),
                 ["score"] = ToJson(u.Score),
@@ -132,7 +138,7 @@ public static class Instrument
                 var shared = book.CommonItems([sft, config]);
                 if (shared.Count == 0) continue;
                 uplifts.Add(new PolicyUplift(config.Labels.Algorithm, config.Labels.Data, config.Labels.RewardModel, config.Labels.Prompts,
-                    config.Seeds, book.Mean(config, shared, null), book.Difference(config, sft, shared, null)));
+                    config.Seeds, book.Mean(config, shared, null), book.Difference(config, sft, shared, null), config.Algorithm));
             }
         }
 
@@ -219,9 +225,10 @@ public static class Instrument
     {
         var questions = new List<QuestionStatus>();
         string Fmt(Estimate e) => ReportFormat.Delta(e);
-        var dpo = f.Uplifts.Where(u => u.Algorithm == "dpo").ToList();
-        var online = f.Uplifts.Where(u => u.Algorithm is "ppo" or "rloo" or "grpo").ToList();
+        var dpo = f.Uplifts.Where(u => u.TypeName == "dpo").ToList();
+        var online = f.Uplifts.Where(u => u.TypeName is "ppo" or "rloo" or "grpo" or "online-dpo").ToList();
         var onlineGold = online.Where(u => u.RewardModel == "gold").ToList();
+        var rerankGold = f.Uplifts.Where(u => u.TypeName == "best-of-n" && u.RewardModel == "gold").ToList();
         var onlineRm = online.Where(u => u.RewardModel is not null && u.RewardModel != "gold").ToList();
 
         if (f.Sft is null)
@@ -243,16 +250,27 @@ public static class Instrument
                 ? new("algorithm", "PPO vs DPO", true, "at least one algorithm moves the policy: " + string.Join(", ", anyAlgorithm.Select(Describe)))
                 : new("algorithm", "PPO vs DPO", false, "neither DPO nor PPO moves the SFT policy at this budget"));
 
-        // 3. Reward models: the gold reward must beat SFT (the ceiling), and a trained RM must be above chance.
+        // 3. Reward models: a perfect reward model (the gold judge) must beat SFT through PPO or best-of-N (the ceiling a
+        // trained RM approaches), and a trained RM must be above chance.
         var aboveChance = f.RewardModels.Where(r => r.Agreement.Lower > 0.5).ToList();
+        var ceilings = onlineGold.Concat(rerankGold).ToList();
+        var ceilingsAbove = ceilings.Where(u => Above(u.Uplift)).ToList();
         QuestionStatus rmQuestion;
-        if (onlineGold.Count == 0) rmQuestion = new("reward_model", "Reward models", false, "no PPO run with the gold judge, the ceiling a reward model approaches");
-        else if (!onlineGold.Any(u => Above(u.Uplift)))
-            rmQuestion = new("reward_model", "Reward models", false, $"PPO with the gold reward does not beat SFT ({string.Join("; ", onlineGold.Select(u => Fmt(u.Uplift)))}): no reward model, however good, could show an effect at this budget");
+        if (ceilings.Count == 0) rmQuestion = new("reward_model", "Reward models", false, "no PPO or best-of-N run with the gold judge, the ceiling a reward model approaches");
+        else if (ceilingsAbove.Count == 0)
+            rmQuestion = new("reward_model", "Reward models", false,
+                $"{string.Join(" and ", ceilings.Select(u => u.TypeName).Distinct().Select(Name))} with the gold reward does not beat SFT ({string.Join("; ", ceilings.Select(Describe))}): no reward model, however good, could show an effect at this budget");
         else if (aboveChance.Count == 0)
             rmQuestion = new("reward_model", "Reward models", false, "no trained reward model agrees with gold above chance");
-        else rmQuestion = new("reward_model", "Reward models", true,
-            $"PPO with the gold reward beats SFT ({string.Join("; ", onlineGold.Where(u => Above(u.Uplift)).Select(u => Fmt(u.Uplift)))}) and {string.Join(", ", aboveChance.Select(r => r.Label))} agree with gold above chance");
+        else
+        {
+            string why = $"{string.Join("; ", ceilingsAbove.Select(Describe))} beat{(ceilingsAbove.Count == 1 ? "s" : "")} SFT with the gold reward and " +
+                $"{string.Join(", ", aboveChance.Select(r => r.Label))} agree{(aboveChance.Count == 1 ? "s" : "")} with gold above chance";
+            var ppoFlat = onlineGold.Where(u => !Above(u.Uplift)).ToList();
+            if (ppoFlat.Count > 0 && onlineGold.Count == ppoFlat.Count)
+                why += $"; only through best-of-N: PPO with the gold reward does not beat SFT ({string.Join("; ", ppoFlat.Select(u => ReportFormat.Delta(u.Uplift)))})";
+            rmQuestion = new("reward_model", "Reward models", true, why);
+        }
         questions.Add(rmQuestion);
 
         // 4. Prompts: PPO with a trained RM must move the policy for the prompt set to matter.
@@ -264,6 +282,8 @@ public static class Instrument
                     string.Join("; ", onlineRm.Select(Describe)) + ")"));
         return questions;
     }
+
+    static string Name(string type) => type switch { "ppo" => "PPO", "rloo" => "RLOO", "grpo" => "GRPO", "best-of-n" => "best-of-N", "dpo" => "DPO", "online-dpo" => "online DPO", _ => type };
 
     static string Describe(PolicyUplift u) =>
         $"{u.Algorithm}{(u.Data is null ? "" : " " + u.Data)}{(u.RewardModel is null ? "" : " rm " + u.RewardModel)}{(u.Prompts is null ? "" : " prompts " + u.Prompts)} {ReportFormat.Delta(u.Uplift)}";
@@ -308,7 +328,7 @@ public static class Instrument
 
         if (f.Uplifts.Count > 0)
         {
-            text.Append("\nEach policy against the SFT policy, paired by item (PPO with the `gold` reward model is the ceiling any trained reward model can approach at this budget):\n\n");
+            text.Append("\nEach policy against the SFT policy, paired by item (PPO or best-of-N with the `gold` reward model is the ceiling any trained reward model can approach at this budget: best-of-N with gold picks the best of the SFT policy's own samples, as a perfect reward model would):\n\n");
             text.Append(ReportFormat.Table(["algorithm", "data", "reward model", "prompts", "seeds", "average", "uplift over SFT", "effect"],
                 f.Uplifts.Select(u => (IReadOnlyList<string>)[u.Algorithm, u.Data ?? "—", u.RewardModel ?? "—", u.Prompts ?? "—",
                     u.Seeds.Count.ToString(CultureInfo.InvariantCulture), ReportFormat.Score(u.Score), ReportFormat.Delta(u.Uplift), ReportFormat.Verdict(u.Uplift)])));
