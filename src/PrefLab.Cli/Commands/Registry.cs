@@ -18,6 +18,7 @@ public static class Registry
         yield return RewardModels.RmCommand.Create();
         yield return BestOfNCommand.Create();
         yield return Training.DpoCommand.Create();
+        yield return Training.KtoCommand.Create();
         yield return Training.PpoCommand.Create();
         yield return Training.GroupRlCommands.Rloo();
         yield return Training.GroupRlCommands.Grpo();

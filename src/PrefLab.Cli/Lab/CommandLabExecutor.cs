@@ -126,9 +126,9 @@ public sealed class CommandLabExecutor : ILabExecutor
         string algorithm = work.Settings.GetString("algorithm") ?? throw new InvalidOperationException($"{work.Node}: no algorithm");
         bool resume = PrepareTrainingFolder(work);
         string model = work.Input(InputRoles.Model);
-        if (algorithm == "dpo")
+        if (algorithm is "dpo" or "kto")
         {
-            Run(work, ["dpo", "--model", model, "--data", work.File("data"), "--output", work.OutputFolder,
+            Run(work, [algorithm, "--model", model, "--data", work.File("data"), "--output", work.OutputFolder,
                 .. work.OptionTokens("algorithm", "data"), .. ResumeFlag(resume)]);
             return;
         }

@@ -41,3 +41,15 @@ public interface ITrainingObjective
 /// <param name="MetricSums">Each metric as (sum, weight); the loop reports sum / weight over the step.</param>
 /// <param name="Tokens">Non-pad tokens that went through the model (for tokens/s).</param>
 public sealed record MicroBatchResult(Tensor LossSum, IReadOnlyDictionary<string, (double Sum, double Weight)> MetricSums, long Tokens);
+
+/// <summary>
+/// Implemented by an objective whose step metrics are not all plain sum / weight means of its
+/// <see cref="MicroBatchResult.MetricSums"/> (KTO: a label absent from a step has no reward metric, and
+/// <c>rewards/margins</c> is the difference of two means). The loop then logs what <see cref="StepMetrics"/> returns
+/// instead, beside its own <c>loss</c>, <c>lr</c>, <c>grad_norm</c> and <c>tokens_per_sec</c>.
+/// </summary>
+public interface IStepMetrics
+{
+    /// <summary>The metrics of a step from its micro-batches' summed (sum, weight) pairs.</summary>
+    IReadOnlyDictionary<string, double> StepMetrics(IReadOnlyDictionary<string, (double Sum, double Weight)> sums);
+}

@@ -117,7 +117,10 @@ public sealed class Trainer
         OptimizerFactory.ClearGradients(parameters);
 
         var metrics = new Dictionary<string, double> { ["loss"] = loss };
-        foreach (var (name, (sum, w)) in sums) metrics[name] = w > 0 ? sum / w : 0;
+        if (objective is IStepMetrics derived)
+            foreach (var (name, value) in derived.StepMetrics(sums)) metrics[name] = value;
+        else
+            foreach (var (name, (sum, w)) in sums) metrics[name] = w > 0 ? sum / w : 0;
         metrics["lr"] = lr;
         metrics["grad_norm"] = gradNorm;
         metrics["tokens_per_sec"] = tokens; // divided by the step's time by the caller

@@ -1,6 +1,7 @@
 using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo;
 using PrefLab.Algorithms.GroupRl;
+using PrefLab.Algorithms.Kto;
 using PrefLab.Algorithms.Ppo;
 using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Models.LogProbs;
@@ -55,5 +56,10 @@ public class ScopeHygieneTests
         Gains(5, () => RewardShaping.Shape(vector, a, b, mask, hasEos, 0.05));
         Gains(1, () => Grpo.Advantages(groupRewards, 2));
         Gains(2, () => GroupPolicyLoss.Compute(a, b, a, vector, mask));
+        // KTO: losses, rewards and z0 (the labels are the caller's own tensor); the metrics leave nothing behind.
+        Gains(3, () => KtoLosses.Compute(new KtoInputs(vector, negated, vector, negated, hasEos), new KtoSettings(0.1, 1, 1)));
+        Gains(1, () => KtoLosses.ReferencePoint(vector, negated));
+        var kto = KtoLosses.Compute(new KtoInputs(vector, negated, vector, negated, hasEos), new KtoSettings(0.1, 1, 1));
+        Gains(0, () => KtoMetrics.Sums(kto, vector));
     }
 }

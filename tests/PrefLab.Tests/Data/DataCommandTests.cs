@@ -113,7 +113,7 @@ public class DataCommandTests
     [Theory]
     [InlineData("--binarize", "best-worst", "option --binarize: applies only to multi-response formats (ultrafeedback, nectar, helpsteer); {0} is pairwise")]
     [InlineData("--score", "overall", "option --score: applies only to multi-response formats (ultrafeedback, nectar, helpsteer); {0} is pairwise")]
-    [InlineData("--format", "parquet", "option --format: unknown format 'parquet'; known: pairwise, hh, ultrafeedback, nectar, helpsteer, arena, shp, sft, text, prompts")]
+    [InlineData("--format", "parquet", "option --format: unknown format 'parquet'; known: pairwise, hh, ultrafeedback, nectar, helpsteer, arena, shp, unpaired, sft, text, prompts")]
     [InlineData("--binarize", "best", "option --binarize: unknown strategy 'best'; known: mean-aspects, overall, best-random, best-worst, all-pairs")]
     public void Options_that_do_not_apply_or_do_not_exist_are_refused(string option, string value, string expected)
     {

@@ -36,7 +36,7 @@ public class DetectionTests
         Assert.Equal($"{path}: cannot tell the format from the fields of the first row (foo, bar); known formats: " +
             "pairwise (prompt+chosen+rejected | chosen+rejected), hh (chosen+rejected), ultrafeedback (instruction+completions), " +
             "nectar (prompt+answers), helpsteer (prompt+response+helpfulness), arena (conversation_a+conversation_b+winner), " +
-            "shp (history+human_ref_A+human_ref_B), sft (messages | prompt+completion), text (text), prompts (prompt | messages); " +
+            "shp (history+human_ref_A+human_ref_B), unpaired (prompt+completion+label), sft (messages | prompt+completion), text (text), prompts (prompt | messages); " +
             "name one with --format", ErrorOf(() => Dataset.Open(path)));
     }
 
@@ -56,7 +56,7 @@ public class DetectionTests
         using var dir = new TempDir();
         string path = Jsonl(dir, "data.jsonl", """{"prompt":"p","chosen":"c","rejected":"r"}""");
         Assert.Equal("prompts", Dataset.Open(path, new ReadOptions { Format = "PROMPTS" }).Format.Name);
-        Assert.Equal("option --format: unknown format 'json'; known: pairwise, hh, ultrafeedback, nectar, helpsteer, arena, shp, sft, text, prompts",
+        Assert.Equal("option --format: unknown format 'json'; known: pairwise, hh, ultrafeedback, nectar, helpsteer, arena, shp, unpaired, sft, text, prompts",
             ErrorOf(() => Dataset.Open(path, new ReadOptions { Format = "json" })));
     }
 

@@ -259,12 +259,12 @@ public static class DpoJob
         return result.Values;
     }
 
-    static bool SameFolder(string a, string b) =>
+    internal static bool SameFolder(string a, string b) =>
         string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar),
             OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     // The reference scores the policy's token ids: it must have the same vocabulary.
-    static void CheckCompatible(string model, string reference)
+    internal static void CheckCompatible(string model, string reference)
     {
         var policyConfig = ModelConfigs.Load(model);
         var referenceConfig = ModelConfigs.Load(reference);

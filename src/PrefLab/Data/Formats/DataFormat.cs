@@ -26,9 +26,9 @@ public abstract class DataFormat
     /// the same fields by the values' shape: an hh transcript is a string, a conversational pair a list).</summary>
     internal virtual bool Claims(JsonObject firstRow) => true;
 
-    /// <summary>Detection prefers preference formats, then SFT/text, then prompt sets: a file with
+    /// <summary>Detection prefers preference formats (pairs and labelled completions), then SFT/text, then prompt sets: a file with
     /// chosen/rejected fields is preference data even if it also carries <c>messages</c>.</summary>
-    internal int Tier => Kind switch { RecordKind.Pairs => 0, RecordKind.Prompts => 2, _ => 1 };
+    internal int Tier => Kind switch { RecordKind.Pairs or RecordKind.Unpaired => 0, RecordKind.Prompts => 2, _ => 1 };
 
     /// <summary>"prompt+chosen+rejected | chosen+rejected".</summary>
     public string SignatureText => string.Join(" | ", Signatures.Select(s => string.Join("+", s)));

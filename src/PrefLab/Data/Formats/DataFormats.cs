@@ -17,8 +17,9 @@ public static class DataFormats
     internal static readonly SftFormat Sft = new();
     internal static readonly TextFormat Text = new();
     internal static readonly PromptsFormat Prompts = new();
+    internal static readonly UnpairedFormat Unpaired = new();
 
-    public static IReadOnlyList<DataFormat> All { get; } = [Pairwise, Hh, UltraFeedback, Nectar, HelpSteer, Arena, Shp, Sft, Text, Prompts];
+    public static IReadOnlyList<DataFormat> All { get; } = [Pairwise, Hh, UltraFeedback, Nectar, HelpSteer, Arena, Shp, Unpaired, Sft, Text, Prompts];
 
     public static IReadOnlyList<string> Names { get; } = All.Select(f => f.Name).ToArray();
 

@@ -7,7 +7,7 @@ namespace PrefLab.Data.Reading;
 
 /// <summary>
 /// A data file opened for reading: its format (given or detected) and options. Records are read lazily by
-/// <see cref="Pairs"/>, <see cref="SftExamples"/>, <see cref="Texts"/>, <see cref="Prompts"/> or
+/// <see cref="Pairs"/>, <see cref="Unpaired"/>, <see cref="SftExamples"/>, <see cref="Texts"/>, <see cref="Prompts"/> or
 /// <see cref="Records"/>, each a <see cref="RecordStream{T}"/> with its <see cref="ReadReport"/>.
 /// </summary>
 public sealed class Dataset
@@ -47,6 +47,29 @@ public sealed class Dataset
     public RecordStream<SftExample> SftExamples() => new(this, RecordKind.Sft, context => Read<SftExample>(context, RecordKind.Sft));
     public RecordStream<TextRecord> Texts() => new(this, RecordKind.Text, context => Read<TextRecord>(context, RecordKind.Text));
 
+    /// <summary>Labelled completions (KTO's data): an <c>unpaired</c> file's rows, or any preference format's pairs,
+    /// each split into its chosen completion (desirable) followed by its rejected one (undesirable), as TRL's
+    /// <c>unpair_preference_dataset</c> does. The report counts examples; a pair format's drops (ties, identical
+    /// completions, binarization) are counted as when reading pairs.</summary>
+    public RecordStream<UnpairedExample> Unpaired()
+    {
+        if (Kind == RecordKind.Unpaired)
+            return new(this, RecordKind.Unpaired, context => Read<UnpairedExample>(context, RecordKind.Unpaired));
+        if (Kind != RecordKind.Pairs)
+            throw new UserError($"{Path}: format {Format.Name} holds {ReadReport.Unit(Kind)}, not preference data (pairs, or unpaired prompt/completion/label rows)");
+        return new(this, RecordKind.Unpaired, context => Unpair(Read<PreferencePair>(context, RecordKind.Pairs)));
+    }
+
+    static IEnumerable<UnpairedExample> Unpair(IEnumerable<PreferencePair> pairs)
+    {
+        foreach (var pair in pairs)
+        {
+            var (chosen, rejected) = UnpairedExample.FromPair(pair);
+            yield return chosen;
+            yield return rejected;
+        }
+    }
+
     /// <summary>The records of whatever kind the format yields.</summary>
     public RecordStream<DataRecord> Records() => new(this, Kind, ReadAny);
 
@@ -63,7 +86,7 @@ public sealed class Dataset
         return new(this, RecordKind.Prompts, context => DistinctIf(distinct, ExtractPrompts(context), context), promptsOnly: true);
     }
 
-    internal ReadReport NewReport(RecordKind kind) => new(Path, Format.Name, kind, kind == RecordKind.Pairs ? Binarization : null);
+    internal ReadReport NewReport(RecordKind kind) => new(Path, Format.Name, kind, kind is RecordKind.Pairs or RecordKind.Unpaired ? Binarization : null);
 
     IEnumerable<T> Read<T>(ReadContext context, RecordKind kind) where T : DataRecord
     {
@@ -78,6 +101,7 @@ public sealed class Dataset
         DataFormat<SftExample> f => f.Read(source.Rows(), context),
         DataFormat<TextRecord> f => f.Read(source.Rows(), context),
         DataFormat<PromptRecord> f => f.Read(source.Rows(), context),
+        DataFormat<UnpairedExample> f => f.Read(source.Rows(), context),
         _ => throw new InvalidOperationException($"format {Format.Name} has no reader"),
     };
 
@@ -92,6 +116,9 @@ public sealed class Dataset
                     break;
                 case PreferencePair pair:
                     yield return Carry(new PromptRecord(pair.Prompt), pair);
+                    break;
+                case UnpairedExample unpaired:
+                    yield return Carry(new PromptRecord(unpaired.Prompt), unpaired);
                     break;
                 case SftExample example:
                     var messages = MessageList.UpToLastUserTurn(example.Messages);
@@ -142,6 +169,7 @@ public static class DatasetReader
 {
     public static Dataset Open(string path, ReadOptions? options = null) => Dataset.Open(path, options);
     public static RecordStream<PreferencePair> ReadPairs(string path, ReadOptions? options = null) => Dataset.Open(path, options).Pairs();
+    public static RecordStream<UnpairedExample> ReadUnpaired(string path, ReadOptions? options = null) => Dataset.Open(path, options).Unpaired();
     public static RecordStream<SftExample> ReadSft(string path, ReadOptions? options = null) => Dataset.Open(path, options).SftExamples();
     public static RecordStream<TextRecord> ReadText(string path, ReadOptions? options = null) => Dataset.Open(path, options).Texts();
     public static RecordStream<PromptRecord> ReadPrompts(string path, ReadOptions? options = null, bool distinct = false) =>

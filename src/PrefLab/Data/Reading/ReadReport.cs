@@ -55,12 +55,13 @@ public sealed class ReadReport
     static void Add(Dictionary<string, long> counts, string key) =>
         counts[key] = counts.TryGetValue(key, out long n) ? n + 1 : 1;
 
-    /// <summary>The unit <see cref="Produced"/> counts, plural: "pairs", "examples", "texts", "prompts".</summary>
+    /// <summary>The unit <see cref="Produced"/> counts, plural: "pairs", "examples" (SFT and unpaired), "texts", "prompts".</summary>
     public static string Unit(RecordKind kind) => kind switch
     {
         RecordKind.Pairs => "pairs",
         RecordKind.Sft => "examples",
         RecordKind.Text => "texts",
+        RecordKind.Unpaired => "examples",
         _ => "prompts",
     };
 

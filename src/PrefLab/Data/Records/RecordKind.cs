@@ -11,4 +11,6 @@ public enum RecordKind
     Text,
     /// <summary><see cref="PromptRecord"/>s.</summary>
     Prompts,
+    /// <summary><see cref="UnpairedExample"/>s: one completion a row, labelled desirable or undesirable (KTO).</summary>
+    Unpaired,
 }

@@ -122,6 +122,10 @@ public static class DatasetStats
                     if (chosen > rejected) longer++;
                     else if (chosen == rejected) equal++;
                     break;
+                case UnpairedExample unpaired:
+                    Add("prompt", Length(unpaired.Prompt));
+                    Add(unpaired.Desirable ? "desirable" : "undesirable", Length(unpaired.Completion));
+                    break;
                 case SftExample example:
                     var prompt = MessageList.UpToLastUserTurn(example.Messages);
                     Add("prompt", Length(prompt));

@@ -29,6 +29,12 @@ public static class RecordJson
                 ["rejected"] = ToJson(pair.Rejected),
             },
             SftExample example => new JsonObject { ["messages"] = ToJson(example.Messages) },
+            UnpairedExample unpaired => new JsonObject
+            {
+                ["prompt"] = ToJson(unpaired.Prompt),
+                ["completion"] = ToJson(unpaired.Completion),
+                ["label"] = unpaired.Desirable,
+            },
             PromptRecord prompt => prompt.SingleUserText is { } text
                 ? new JsonObject { ["prompt"] = text }
                 : new JsonObject { ["messages"] = ToJson(prompt.Messages) },

@@ -34,7 +34,7 @@ public interface ILabExecutor
     /// with inputs["reward_model"]; one verdict a pair.</summary>
     IReadOnlyList<PairVerdict> EvaluateRewardModel(NodeWork work);
 
-    /// <summary><see cref="NodeKind.Policy"/>: train a policy of settings["algorithm"] (dpo, ppo, rloo, grpo, online-dpo) from
+    /// <summary><see cref="NodeKind.Policy"/>: train a policy of settings["algorithm"] (dpo, kto, ppo, rloo, grpo, online-dpo) from
     /// inputs["model"] (also the reference model): DPO on settings["data"]; online RL on settings["prompts"] with
     /// inputs["reward_model"], or the World's gold scorer when settings["reward"] is "gold".</summary>
     void TrainPolicy(NodeWork work);

@@ -6,6 +6,8 @@ public enum AlgorithmType
 {
     Sft,
     Dpo,
+    /// <summary>KTO: offline, from labelled completions or pairs split into them, like DPO from the run's dataset.</summary>
+    Kto,
     Ppo,
     Rloo,
     Grpo,
@@ -25,6 +27,7 @@ public static class AlgorithmTypes
     {
         AlgorithmType.Sft => "sft",
         AlgorithmType.Dpo => "dpo",
+        AlgorithmType.Kto => "kto",
         AlgorithmType.Ppo => "ppo",
         AlgorithmType.Rloo => "rloo",
         AlgorithmType.Grpo => "grpo",
@@ -58,8 +61,12 @@ public static class AlgorithmTypes
         return false;
     }
 
-    /// <summary>Learns directly from preference pairs (the dataset is its training data).</summary>
-    public static bool UsesPreferenceData(this AlgorithmType type) => type == AlgorithmType.Dpo;
+    /// <summary>The offline preference algorithms (DPO, KTO), by name: the report's analyses of preference data and
+    /// of online vs offline learning treat them alike.</summary>
+    public static IReadOnlyList<string> OfflineNames { get; } = ["dpo", "kto"];
+
+    /// <summary>Learns directly from preference data (the dataset is its training data): DPO and KTO.</summary>
+    public static bool UsesPreferenceData(this AlgorithmType type) => type is AlgorithmType.Dpo or AlgorithmType.Kto;
 
     /// <summary>Needs a reward model (trained, or the World's gold scorer).</summary>
     public static bool UsesRewardModel(this AlgorithmType type) =>
@@ -71,5 +78,5 @@ public static class AlgorithmTypes
 
     /// <summary>Produces a trained policy (a policy node) that is then evaluated.</summary>
     public static bool TrainsPolicy(this AlgorithmType type) =>
-        type is AlgorithmType.Dpo or AlgorithmType.Ppo or AlgorithmType.Rloo or AlgorithmType.Grpo or AlgorithmType.OnlineDpo;
+        type is AlgorithmType.Dpo or AlgorithmType.Kto or AlgorithmType.Ppo or AlgorithmType.Rloo or AlgorithmType.Grpo or AlgorithmType.OnlineDpo;
 }

@@ -266,7 +266,7 @@ public static partial class GridFile
 
         public (Settings All, Dictionary<AlgorithmType, Settings> ByType, Settings RewardModel) Fixed(YamlNode node)
         {
-            var mapping = yaml.Mapping(node, "fixed", "a mapping of options, with optional sections per algorithm type (dpo:, ppo:, ...) and reward_model:");
+            var mapping = yaml.Mapping(node, "fixed", "a mapping of options, with optional sections per algorithm type (dpo:, kto:, ppo:, ...) and reward_model:");
             var scalars = new YamlMappingNode();
             var byType = new Dictionary<AlgorithmType, Settings>();
             var rewardModel = Settings.Empty;
@@ -281,7 +281,7 @@ public static partial class GridFile
                 else if (AlgorithmTypes.TryParse(key, out var type) && type != AlgorithmType.Sft)
                     byType[type] = Options(section, "fixed." + key, new HashSet<string>());
                 else
-                    throw yaml.Error(keyNode, "fixed." + key, "unknown section: sections are algorithm types (dpo, ppo, rloo, grpo, online-dpo, best-of-n) and reward_model");
+                    throw yaml.Error(keyNode, "fixed." + key, "unknown section: sections are algorithm types (dpo, kto, ppo, rloo, grpo, online-dpo, best-of-n) and reward_model");
             }
             return (Options(scalars, "fixed", new HashSet<string>()), byType, rewardModel);
         }

@@ -57,7 +57,7 @@ public static partial class GridFile
 
         var data = Section("data") is { } dataNode ? reader.DataLevels(dataNode) : [];
         var algorithms = Section("algorithm") is { } algorithmNode ? reader.Algorithms(algorithmNode)
-            : throw UserError.InFile(path, 1, "algorithm", "missing: name at least one algorithm (dpo, ppo, rloo, grpo, online-dpo, best-of-n, sft)");
+            : throw UserError.InFile(path, 1, "algorithm", "missing: name at least one algorithm (dpo, kto, ppo, rloo, grpo, online-dpo, best-of-n, sft)");
         var prompts = Section("prompts") is { } promptsNode ? reader.PromptLevels(promptsNode) : [];
         var rewardModels = Section("reward_model") is { } rmNode ? reader.RewardModels(rmNode, data, pretrain) : [];
         var (fixedAll, fixedByType, fixedRm) = Section("fixed") is { } fixedNode

@@ -16,8 +16,8 @@ internal static class Analyses
     {
         var configs = context.Configs;
         string title = "## 1. Preference data\n\n";
-        if (configs.AlgorithmLevel("dpo") is not { } dpo)
-            return title + "Omitted: the store has no DPO results. Add a `dpo` level to the `algorithm` factor and two or more levels to `data`.\n";
+        if (OfflineLevel(configs) is not { } dpo)
+            return title + "Omitted: the store has no DPO (or KTO) results. Add a `dpo` (or `kto`) level to the `algorithm` factor and two or more levels to `data`.\n";
         var candidates = configs.OrderBy(configs.All.Where(c => c.Labels.Algorithm == dpo && c.Labels.Data is not null), Factors.Data).ToList();
         var dataLevels = candidates.Select(c => c.Labels.Data!).Distinct().ToList();
         if (dataLevels.Count < 2)
@@ -26,21 +26,33 @@ internal static class Analyses
         var rows = candidates.Select(c => (c.Labels.Data!, c)).ToList();
         var table = ScoreTable.Build(context.Book, rows, rows.FindIndex(r => r.Item1 == baseline));
         var text = new StringBuilder(title);
-        text.Append($"Datasets compared under `{dpo}` (DPO): per-category scores and the average, with 95% intervals; the last columns give each dataset's average minus the baseline's (`{baseline}`), paired by item.\n\n");
+        text.Append($"Datasets compared under `{dpo}` ({TypeOf(configs, dpo).ToUpperInvariant()}): per-category scores and the average, with 95% intervals; the last columns give each dataset's average minus the baseline's (`{baseline}`), paired by item.\n\n");
         text.Append(table.ToMarkdown("dataset"));
         AppendFindings(text, table.Findings());
         text.Append(context.ScoreBars("datasets.png", $"Preference data under {dpo}", table));
         return text.ToString();
     }
 
+    /// <summary>The offline preference level analyses 1 and 2 use: the one the report options request if it is DPO or
+    /// KTO, else the first DPO level, else the first KTO level.</summary>
+    static string? OfflineLevel(ConfigSet configs)
+    {
+        var any = configs.AlgorithmLevel([.. AlgorithmTypes.OfflineNames]);
+        if (any is null || configs.Requested(Factors.Algorithm) == any) return any;
+        return configs.AlgorithmLevel("dpo") ?? any;
+    }
+
+    static string TypeOf(ConfigSet configs, string level) =>
+        configs.All.FirstOrDefault(c => c.Labels.Algorithm == level)?.Algorithm ?? level;
+
     public static string OnlineVsOffline(ReportContext context)
     {
         var configs = context.Configs;
         string title = "## 2. PPO vs DPO\n\n";
-        string? dpo = configs.AlgorithmLevel("dpo");
+        string? dpo = OfflineLevel(configs);
         string? online = configs.AlgorithmLevel("ppo") ?? configs.AlgorithmLevel("rloo", "grpo");
         if (dpo is null || online is null)
-            return title + $"Omitted: the store has no {(dpo is null ? "DPO" : "PPO")} results. Add both a `dpo` and a `ppo` level to the `algorithm` factor " +
+            return title + $"Omitted: the store has no {(dpo is null ? "DPO (or KTO)" : "PPO")} results. Add both a `dpo` (or `kto`) and a `ppo` level to the `algorithm` factor " +
                 "(with a `reward_model` trained on each run's dataset, the default, so each dataset is compared under both).\n";
         var pairs = new List<(string Data, Config Offline, Config Online)>();
         foreach (string data in context.Store.LevelOrder(Factors.Data))
@@ -229,6 +241,7 @@ internal static class Analyses
         foreach (var (types, metric, file) in new[]
                  {
                      (new[] { "dpo" }, "loss", "curves-dpo.png"),
+                     (new[] { "kto" }, "loss", "curves-kto.png"),
                      (new[] { "ppo", "rloo", "grpo", "online-dpo" }, "objective/scores", "curves-online.png"),
                  })
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text;
+using PrefLab.Lab.Grid;
 using PrefLab.Lab.Store;
 using PrefLab.Statistics;
 using PrefLab.World.Responders;
@@ -220,12 +221,15 @@ public static class Instrument
     static bool Above(Estimate e) => e.Lower > 0;
     static bool Moves(Estimate e) => e.Lower > 0 || e.Upper < 0;
 
+    /// <summary>"DPO", "KTO" or "DPO/KTO": the offline algorithms among <paramref name="uplifts"/>.</summary>
+    static string Offline(IEnumerable<PolicyUplift> uplifts) => string.Join("/", uplifts.Select(u => u.Algorithm.ToUpperInvariant()).Distinct());
+
     /// <summary>For each of the paper's questions, whether this run's components can show an effect at all.</summary>
     public static IReadOnlyList<QuestionStatus> Answerability(InstrumentFigures f)
     {
         var questions = new List<QuestionStatus>();
         string Fmt(Estimate e) => ReportFormat.Delta(e);
-        var dpo = f.Uplifts.Where(u => u.TypeName == "dpo").ToList();
+        var dpo = f.Uplifts.Where(u => AlgorithmTypes.OfflineNames.Contains(u.TypeName)).ToList();
         var online = f.Uplifts.Where(u => u.TypeName is "ppo" or "rloo" or "grpo" or "online-dpo").ToList();
         var onlineGold = online.Where(u => u.RewardModel == "gold").ToList();
         var rerankGold = f.Uplifts.Where(u => u.TypeName == "best-of-n" && u.RewardModel == "gold").ToList();
@@ -236,10 +240,10 @@ public static class Instrument
 
         // 1. Data: does the offline learner move the policy on some dataset?
         questions.Add(dpo.Count == 0
-            ? new("data", "Preference data", false, "no DPO runs")
+            ? new("data", "Preference data", false, "no DPO (or KTO) runs")
             : dpo.Any(u => Moves(u.Uplift))
-                ? new("data", "Preference data", true, "DPO moves the SFT policy on " + string.Join(", ", dpo.Where(u => Moves(u.Uplift)).Select(u => $"{u.Data} ({Fmt(u.Uplift)})")))
-                : new("data", "Preference data", false, "DPO does not move the SFT policy on any dataset (" + string.Join("; ", dpo.Select(u => $"{u.Data} {Fmt(u.Uplift)}")) +
+                ? new("data", "Preference data", true, Offline(dpo) + " moves the SFT policy on " + string.Join(", ", dpo.Where(u => Moves(u.Uplift)).Select(u => $"{u.Data} ({Fmt(u.Uplift)})")))
+                : new("data", "Preference data", false, Offline(dpo) + " does not move the SFT policy on any dataset (" + string.Join("; ", dpo.Select(u => $"{u.Data} {Fmt(u.Uplift)}")) +
                     "): no difference between datasets can show through it"));
 
         // 2. Algorithm: can either algorithm move the policy?

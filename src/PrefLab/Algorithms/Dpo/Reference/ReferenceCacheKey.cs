@@ -22,13 +22,16 @@ public sealed record ReferenceInputs
     public required IReadOnlyList<TokenizedPair> Pairs { get; init; }
     /// <summary>The micro-batches the reference pass runs (each pair's padded length enters the key).</summary>
     public required PairLayout Layout { get; init; }
+    /// <summary>What the two sequences of a "pair" are when they are not DPO's chosen and rejected (KTO: "kto", an
+    /// example and its KL sequence); enters the key only when given, so DPO's keys are unchanged.</summary>
+    public string? Objective { get; init; }
 }
 
 /// <summary>
 /// The key of a cached set of reference log-probs: SHA-256 of the canonical JSON of
 /// <c>{version, reference (digest of config.json + weight files), data (file bytes), format, binarization,
 /// skip_bad_rows, chat_format, max_length, truncation, pairs, tokens (digest of every pair's ids, masks and
-/// prompt length), padded_lengths (digest of each pair's padded length in the reference pass), compute}</c>.
+/// prompt length), padded_lengths (digest of each pair's padded length in the reference pass), compute, objective (KTO only)}</c>.
 /// The tokens digest alone already changes with the tokenizer, chat format, data, format, binarization and
 /// truncation; those are named too so the description says what a cache was made from. Paths are kept in
 /// <see cref="Description"/> for people but are not part of the key: moving a file does not invalidate it.
@@ -58,6 +61,7 @@ public sealed record ReferenceCacheKey(string Hex, JsonObject Content, JsonObjec
             ["padded_lengths"] = ContentDigest.OfInts(inputs.Layout.PaddedLengths(inputs.Pairs)),
             ["compute"] = Compute,
         };
+        if (inputs.Objective is not null) content["objective"] = inputs.Objective;
         string hex = ContentDigest.OfText(content.ToJsonString());
         var description = (JsonObject)content.DeepClone();
         description["reference_model"] = Path.GetFullPath(inputs.ReferenceModel);

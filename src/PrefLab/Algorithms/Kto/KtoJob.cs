@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using PrefLab.Algorithms.Common;
+using PrefLab.Algorithms.Dpo;
+using PrefLab.Algorithms.Dpo.Reference;
+using PrefLab.Data.Binarization;
+using PrefLab.Data.Collation;
+using PrefLab.Data.Reading;
+using PrefLab.Models;
+using PrefLab.Runtime;
+using PrefLab.Text;
+using PrefLab.Text.Chat;
+using PrefLab.Training;
+
+namespace PrefLab.Algorithms.Kto;
+
+/// <summary>Everything a KTO run needs; the CLI (<c>preflab kto</c>) and the lab both build one.</summary>
+public sealed record KtoJobOptions
+{
+    /// <summary>The policy to start from (usually an SFT model), Hugging Face layout with tokenizer files.</summary>
+    public required string Model { get; init; }
+    /// <summary>Labelled completions (<c>unpaired</c>: prompt, completion, label) or any preference format, whose
+    /// pairs each give a desirable and an undesirable example.</summary>
+    public required string Data { get; init; }
+    public required string Output { get; init; }
+    /// <summary>Held-out data in the same forms: <c>eval/loss</c>, <c>eval/rewards/chosen</c>, ... at each evaluation.</summary>
+    public string? EvalData { get; init; }
+    public KtoOptions Kto { get; init; } = new();
+    /// <summary>The loop's options; the default is DPO's recipe (<see cref="DpoJob.PaperTraining"/>).</summary>
+    public TrainingOptions Training { get; init; } = DpoJob.PaperTraining;
+    /// <summary>Longest sequence (prompt + completion) in tokens.</summary>
+    public int MaxLength { get; init; } = DpoJob.DefaultMaxLength;
+    public TruncationPolicy Truncation { get; init; } = TruncationPolicy.Truncate;
+    public string? ChatFormat { get; init; }
+    /// <summary>Data format name (null: detect).</summary>
+    public string? Format { get; init; }
+    public bool SkipBadRows { get; init; }
+    /// <summary>How multi-response formats become pairs (null: the format's default); an error for other formats.</summary>
+    public BinarizeOptions? Binarize { get; init; }
+    /// <summary>The reference model folder (null: the starting model). Must share the tokenizer.</summary>
+    public string? ReferenceModel { get; init; }
+    /// <summary>Where reference log-probs are cached (DPO's cache: a folder, null for the default, or "off" for a live reference).</summary>
+    public string? RefCache { get; init; }
+    public LogitChunking LogitsChunk { get; init; } = LogitChunking.Auto;
+    public IReadOnlyDictionary<string, object?> RecordedOptions { get; init; } = new Dictionary<string, object?>();
+    public TextWriter? Console { get; init; }
+    public Action<long>? AfterStep { get; init; }
+}
+
+/// <summary>
+/// Runs KTO (<see cref="KtoLosses"/>). Each example is tokenized with its KL sequence (<see cref="KtoData"/>); the
+/// reference's log-probs of both are computed once before training and cached exactly as DPO's
+/// (<see cref="ReferenceCache"/>, one "pair" per example), the reference then released, so training holds one model.
+/// run.json records the data counts (desirable, undesirable, dropped by reason), the settings, TRL's label-balance
+/// ratio λ_D n_D / (λ_U n_U) (a warning outside [1, 4/3]) and where the reference log-probs came from.
+/// </summary>
+public static class KtoJob
+{
+    /// <summary>The reference cache's name for what KTO's "pairs" hold (enters the cache key).</summary>
+    public const string CacheObjective = "kto: example and KL sequence";
+
+    public static TrainingResult Run(KtoJobOptions options)
+    {
+        TorchRuntime.EnsureLoaded();
+        var settings = options.Kto.Validate();
+        options.Training.Validate();
+        if (options.MaxLength < 8) throw UserError.InOption("max-length", $"must be at least 8, not {options.MaxLength}");
+        if (options.Training.BatchSize < 2)
+            throw UserError.InOption("batch-size", $"must be at least 2 for KTO, not {options.Training.BatchSize}: its reference point z0 is estimated from mismatched pairs within each micro-batch (TRL refuses 1 too)");
+        if (options.ReferenceModel is { } given && !Directory.Exists(given))
+            throw UserError.InOption("ref-model", $"folder not found: {given}");
+        bool live = string.Equals(options.RefCache?.Trim(), ReferenceCache.Off, StringComparison.OrdinalIgnoreCase);
+        string referenceDir = options.ReferenceModel ?? options.Model;
+        bool referenceIsStart = DpoJob.SameFolder(referenceDir, options.Model);
+        if (!referenceIsStart) DpoJob.CheckCompatible(options.Model, referenceDir);
+
+        var tokenizer = TokenizerLoader.Load(options.Model);
+        var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, options.ChatFormat));
+        var dataReport = new JsonObject();
+        var train = Tokenize(options.Data, "train", chat, options, dataReport, out var trainDataset);
+        Dataset? evalDataset = null;
+        var eval = options.EvalData is null ? new List<KtoExample>()
+            : Tokenize(options.EvalData, "eval", chat, options, dataReport, out evalDataset);
+        if (train.Count == 0)
+            throw UserError.InOption("data", $"{options.Data}: no training examples left after tokenization ({dataReport.ToJsonString()})");
+
+        long desirable = train.Count(e => e.Desirable), undesirable = train.Count - desirable;
+        double ratio = settings.WeightedRatio(desirable, undesirable);
+        var run = RunDirectory.Start(options.Output, "kto", options.RecordedOptions, options.Training.Seed, options.Training.Resume);
+        run.Set("data", dataReport);
+        run.Set("kto", new JsonObject
+        {
+            ["beta"] = settings.Beta, ["desirable_weight"] = settings.DesirableWeight, ["undesirable_weight"] = settings.UndesirableWeight,
+            ["desirable"] = desirable, ["undesirable"] = undesirable,
+            ["weighted_ratio"] = double.IsFinite(ratio) ? ratio : null,
+            ["kl_pairing"] = $"completions rotated within chunks of {options.Training.BatchSize} (the micro-batch), file order",
+            ["logits_chunk"] = options.LogitsChunk.ToString(),
+        });
+        if (!(ratio >= 1.0 && ratio <= 4.0 / 3.0))
+            (options.Console ?? System.Console.Error).WriteLine(
+                $"warning: desirable-weight x desirable / (undesirable-weight x undesirable) = {settings.DesirableWeight.ToString(CultureInfo.InvariantCulture)} x {desirable} / " +
+                $"({settings.UndesirableWeight.ToString(CultureInfo.InvariantCulture)} x {undesirable}) = {(double.IsFinite(ratio) ? ratio.ToString("0.###", CultureInfo.InvariantCulture) : "inf")}; " +
+                "the KTO paper recommends [1, 4/3]: adjust --desirable-weight or --undesirable-weight");
+
+        var t = options.Training;
+        var trainLayout = PairLayout.FirstEpoch(new BatchPlan(train.Count, t.BatchSize, t.GradAccum, t.Seed,
+            t.BucketByLength ? i => train[i].Length : null));
+        var evalLayout = PairLayout.Sequential(eval.Count, t.BatchSize);
+
+        CausalLM? policy = null, liveModel = null;
+        KtoObjective objective;
+        try
+        {
+            IReferenceModel reference;
+            var referenceReport = new JsonObject
+            {
+                ["mode"] = live ? "live" : "cached",
+                ["model"] = Path.GetFullPath(referenceDir),
+            };
+            if (!live)
+            {
+                var cache = new ReferenceCache(options.RefCache ?? ReferenceCache.DefaultFolder, options.Console ?? System.Console.Error);
+                referenceReport["cache_folder"] = cache.Folder;
+                CausalLM? referenceModel = null;
+                CausalLM LoadReference() => referenceModel ??= referenceIsStart ? policy = CausalLM.Load(options.Model) : CausalLM.Load(referenceDir);
+                try
+                {
+                    var trainValues = Resolve(cache, "train", train, trainLayout, trainDataset, options.Data, chat, options, referenceDir, LoadReference, referenceReport);
+                    ReferenceLogProbs? evalValues = null;
+                    if (eval.Count > 0)
+                        evalValues = Resolve(cache, "eval", eval, evalLayout, evalDataset!, options.EvalData!, chat, options, referenceDir, LoadReference, referenceReport);
+                    reference = new PrecomputedReference(trainValues, evalValues);
+                }
+                finally
+                {
+                    if (referenceModel is not null && !ReferenceEquals(referenceModel, policy)) referenceModel.Dispose();
+                }
+                referenceReport["released_before_training"] = true;
+            }
+            else
+            {
+                liveModel = CausalLM.Load(referenceDir);
+                reference = new LiveReference(liveModel, options.LogitsChunk);
+            }
+            policy ??= CausalLM.Load(options.Model);
+            run.Set("reference", referenceReport);
+            run.Set("model", new JsonObject
+            {
+                ["from"] = Path.GetFullPath(options.Model),
+                ["parameters"] = policy.ParameterCount,
+                ["non_embedding_parameters"] = policy.NonEmbeddingParameterCount,
+            });
+            var model = policy;
+            objective = new KtoObjective(model, settings, train, eval, reference, chat.PadId, evalLayout, folder =>
+            {
+                model.Save(folder, new ModelSaveOptions { PadTokenId = tokenizer.PadId });
+                ModelFolder.CopyTokenizerFiles(options.Model, folder);
+            }, options.LogitsChunk);
+        }
+        catch (Exception e)
+        {
+            run.Fail(e.Message);
+            liveModel?.Dispose();
+            policy?.Dispose();
+            throw;
+        }
+
+        try
+        {
+            var logger = new MetricsLogger(run, options.Training.Tensorboard, options.Console);
+            return new Trainer(objective, options.Training, run, logger, "kto") { AfterStep = options.AfterStep }.Run();
+        }
+        finally
+        {
+            liveModel?.Dispose();
+            policy.Dispose();
+        }
+    }
+
+    static List<KtoExample> Tokenize(string path, string split, ChatTokenizer chat, KtoJobOptions options, JsonObject report, out Dataset dataset)
+    {
+        dataset = DatasetReader.Open(path, new ReadOptions
+        {
+            Format = options.Format, SkipBadRows = options.SkipBadRows, Binarize = options.Binarize ?? new BinarizeOptions(),
+        });
+        if (options.Binarize is not null && !dataset.Format.IsMultiResponse)
+            throw UserError.InOption("binarize", $"--binarize/--score apply only to multi-response formats (ultrafeedback, nectar, helpsteer); {path} is {dataset.Format.Name}");
+        var stream = dataset.Unpaired();
+        var examples = stream.ToList();
+        var collation = new CollationReport();
+        var tokenized = KtoData.Tokenize(examples, chat, options.MaxLength, options.Truncation, options.Training.BatchSize, collation);
+        report[split] = new JsonObject
+        {
+            ["file"] = Path.GetFullPath(path),
+            ["read"] = stream.Report.ToJson(),
+            ["tokenization"] = collation.ToJson(),
+            ["desirable"] = tokenized.Count(e => e.Desirable),
+            ["undesirable"] = tokenized.Count(e => !e.Desirable),
+            ["chat_format"] = chat.Format.Name,
+            ["max_length"] = options.MaxLength,
+            ["truncation"] = options.Truncation.ToString().ToLowerInvariant(),
+        };
+        return tokenized;
+    }
+
+    static ReferenceLogProbs Resolve(ReferenceCache cache, string split, List<KtoExample> examples, PairLayout layout, Dataset dataset,
+        string dataFile, ChatTokenizer chat, KtoJobOptions options, string referenceDir, Func<CausalLM> loadReference, JsonObject report)
+    {
+        var clock = Stopwatch.StartNew();
+        var sequences = examples.Select(e => e.Sequences).ToList();
+        var key = ReferenceCacheKey.Of(new ReferenceInputs
+        {
+            ReferenceModel = referenceDir, DataFile = dataFile, Format = dataset.Format.Name, Binarization = dataset.Binarization,
+            SkipBadRows = options.SkipBadRows, ChatFormat = chat.Format.Name, MaxLength = options.MaxLength,
+            Truncation = options.Truncation, Pairs = sequences, Layout = layout, Objective = CacheObjective,
+        });
+        var result = cache.GetOrCompute(key, sequences, () =>
+            ReferencePass.Compute(loadReference(), sequences, layout, chat.PadId, $"reference log-probs ({split})", options.LogitsChunk));
+        report[split] = new JsonObject
+        {
+            ["source"] = result.Source switch
+            {
+                ReferenceSource.CacheHit => "cache",
+                ReferenceSource.Computed => "computed",
+                _ => "recomputed",
+            },
+            ["file"] = result.File,
+            ["key"] = key.Hex,
+            ["problem"] = result.Problem,
+            ["examples"] = examples.Count,
+            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3),
+        };
+        return result.Values;
+    }
+}
