@@ -1,19 +1,15 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using System.Text.Json;
 using System.Text;
-using PrefLab.Data.Collation;
 using PrefLab.Data.Formats;
-using PrefLab.Data.Reading;
 using PrefLab.Data.Records;
 using PrefLab.Generation;
-using PrefLab.Models;
+using PrefLab.Generation.Jobs;
 using PrefLab.Runtime.Console;
 using PrefLab.Runtime;
 using PrefLab.Text.Chat;
-using PrefLab.Text;
 
 namespace PrefLab.Cli.Commands;
 
@@ -60,50 +56,53 @@ public static class GenerateCommand
         };
         command.SetAction(parse =>
         {
-            string modelDir = parse.GetValue(model)!;
-            string? promptText = parse.GetValue(prompt), promptsPath = parse.GetValue(prompts);
-            bool isRaw = parse.GetValue(raw);
-            if ((promptText is null) == (promptsPath is null)) throw UserError.InOption("prompt", "give exactly one of --prompt and --prompts");
-            if (promptText is not null && parse.GetValue(format) is not null) throw UserError.InOption("format", "only applies with --prompts");
-            if (isRaw && parse.GetValue(chatFormat) is not null) throw UserError.InOption("chat-format", "does not apply with --raw");
-            if (!Directory.Exists(modelDir)) throw UserError.InOption("model", $"{modelDir}: no such folder");
-            var options = new GenerationOptions
+            string? promptText = parse.GetValue(prompt);
+            var job = new GenerateJobOptions
             {
-                MaxNewTokens = parse.GetValue(maxNewTokens),
-                MinNewTokens = parse.GetValue(minNewTokens),
-                Temperature = parse.GetValue(temperature),
-                TopK = parse.GetValue(topK),
-                TopP = parse.GetValue(topP),
-                Seed = parse.GetValue(seed),
-                BatchSize = parse.GetValue(batchSize),
-                StopStrings = parse.GetValue(stop) ?? Array.Empty<string>(),
-                SkipSpecialTokens = !parse.GetValue(keepSpecial),
+                Model = parse.GetValue(model)!,
+                Prompts = promptText is null ? null : [new PromptRecord([Message.User(promptText)])],
+                PromptsFile = parse.GetValue(prompts),
+                PromptsFormat = parse.GetValue(format),
+                Raw = parse.GetValue(raw),
+                ChatFormat = parse.GetValue(chatFormat),
+                Decoding = new GenerationOptions
+                {
+                    MaxNewTokens = parse.GetValue(maxNewTokens),
+                    MinNewTokens = parse.GetValue(minNewTokens),
+                    Temperature = parse.GetValue(temperature),
+                    TopK = parse.GetValue(topK),
+                    TopP = parse.GetValue(topP),
+                    Seed = parse.GetValue(seed),
+                    BatchSize = parse.GetValue(batchSize),
+                    StopStrings = parse.GetValue(stop) ?? Array.Empty<string>(),
+                    SkipSpecialTokens = !parse.GetValue(keepSpecial),
+                },
             };
-            options.Validate();
-
-            var tokenizer = TokenizerLoader.Load(modelDir);
-            var records = promptText is not null
-                ? new List<PromptRecord> { new(new[] { Message.User(promptText) }) }
-                : ReadPrompts(promptsPath!, parse.GetValue(format));
-            var ids = isRaw ? RawIds(tokenizer, records, promptsPath) : ChatIds(tokenizer, records, parse.GetValue(chatFormat));
-
-            TorchRuntime.EnsureLoaded();
-            using var causalLM = CausalLM.Load(modelDir);
-            var generator = TextGenerator.For(causalLM, tokenizer);
+            job.Validate();
             var clock = Stopwatch.StartNew();
-            GenerationResult result;
-            using (var progress = records.Count > 1 ? ProgressReporter.Start("generate", records.Count, "prompt") : null)
-                result = generator.Generate(ids, options, done => progress?.Advance(done));
+            GenerateJobResult result;
+            // A progress bar for more than one prompt, started once they are read (a file's count is known only then).
+            IProgressTask? progress = null;
+            try
+            {
+                result = GenerateJob.Run(job,
+                    count => progress = count > 1 ? ProgressReporter.Start("generate", count, "prompt") : null,
+                    done => progress?.Advance(done));
+            }
+            finally
+            {
+                progress?.Dispose();
+            }
 
             var text = new StringBuilder();
-            for (int i = 0; i < records.Count; i++)
-                text.Append(Row(records[i], result[i], parse.GetValue(logprobs)).ToJsonString(Compact)).Append('\n');
+            foreach (var row in result.Rows(parse.GetValue(logprobs))) text.Append(row.ToJsonString(Compact)).Append('\n');
             if (parse.GetValue(output) is string path)
             {
                 AtomicFile.WriteAllText(path, text.ToString());
                 double seconds = clock.Elapsed.TotalSeconds;
+                long tokens = result.Generation.GeneratedTokens;
                 parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{path}: {records.Count} responses, {result.GeneratedTokens} tokens in {seconds:F1} s ({result.GeneratedTokens / Math.Max(seconds, 1e-9):F0} tokens/s)"));
+                    $"{path}: {result.Prompts.Count} responses, {tokens} tokens in {seconds:F1} s ({tokens / Math.Max(seconds, 1e-9):F0} tokens/s)"));
             }
             else
             {
@@ -116,48 +115,4 @@ public static class GenerateCommand
 
     static readonly JsonSerializerOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    static List<PromptRecord> ReadPrompts(string path, string? format)
-    {
-        if (!File.Exists(path)) throw UserError.InOption("prompts", $"{path}: no such file");
-        var records = DatasetReader.ReadPrompts(path, new ReadOptions { Format = format }).ToList();
-        if (records.Count == 0) throw UserError.InOption("prompts", $"{path}: holds no prompts");
-        return records;
-    }
-
-    static List<int[]> ChatIds(HfTokenizer tokenizer, List<PromptRecord> records, string? formatName)
-    {
-        var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, formatName));
-        return records.Select(r => chat.Prompt(r.Messages)).ToList();
-    }
-
-    static List<int[]> RawIds(HfTokenizer tokenizer, List<PromptRecord> records, string? path)
-    {
-        var ids = new List<int[]>(records.Count);
-        foreach (var record in records)
-        {
-            string text = record.SingleUserText ?? throw (record.Origin is RowLocation at
-                ? at.Error(null, "with --raw every prompt must be a single user turn (plain text)")
-                : UserError.InOption("raw", "every prompt must be a single user turn"));
-            var encoded = tokenizer.Encode(text, addSpecialTokens: true).ToArray();
-            if (encoded.Length == 0)
-                throw path is null ? UserError.InOption("prompt", "tokenizes to no tokens") : record.Origin!.Value.Error(null, "the prompt tokenizes to no tokens");
-            ids.Add(encoded);
-        }
-        return ids;
-    }
-
-    static JsonObject Row(PromptRecord record, GeneratedSequence sequence, bool withLogProbs)
-    {
-        var row = new JsonObject
-        {
-            ["prompt"] = record.SingleUserText is string single ? JsonValue.Create(single)
-                : new JsonArray(record.Messages.Select(m => (JsonNode)new JsonObject { ["role"] = m.Role, ["content"] = m.Content }).ToArray()),
-            ["response"] = sequence.Text,
-            ["finish_reason"] = sequence.FinishReason.Name(),
-            ["tokens"] = new JsonArray(sequence.TokenIds.Select(t => (JsonNode)t).ToArray()),
-        };
-        if (sequence.StopString is string stop) row["stop_string"] = stop;
-        if (withLogProbs) row["logprobs"] = new JsonArray(sequence.LogProbs.Select(p => (JsonNode)p).ToArray());
-        return row;
-    }
 }

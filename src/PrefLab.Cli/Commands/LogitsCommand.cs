@@ -4,8 +4,6 @@ using System.Text;
 using PrefLab.Models;
 using PrefLab.Models.Layers;
 using PrefLab.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace PrefLab.Cli.Commands;
 
@@ -33,19 +31,8 @@ public static class LogitsCommand
             var rawIds = ParseIds(parse.GetValue(idsOption)!);
             if (linearDtype is not null && !MachineInfo.Read().HasAvx512Bf16)
                 parse.InvocationConfiguration.Error.WriteLine("preflab: note: this CPU has no AVX-512 BF16; bf16 is emulated and slow");
-            TorchRuntime.EnsureLoaded();
-            using var model = CausalLM.Load(parse.GetValue(modelOption)!.FullName, new ComputePrecision { LinearDtype = linearDtype });
-            foreach (long id in rawIds)
-                if (id >= model.Config.VocabSize)
-                    throw UserError.InOption("ids", $"id {id} is outside the model's vocabulary of {model.Config.VocabSize}");
-            float[] values;
-            using (var scope = NewDisposeScope())
-            using (no_grad())
-            {
-                var input = tensor(rawIds, dtype: ScalarType.Int64).unsqueeze(0); // [1, T]
-                values = model.forward(input).squeeze(0).contiguous().data<float>().ToArray(); // [T, V] flattened
-            }
-            parse.InvocationConfiguration.Output.WriteLine(Json(rawIds, values, model.Config.VocabSize));
+            var logits = SequenceLogits.Compute(parse.GetValue(modelOption)!.FullName, rawIds, linearDtype);
+            parse.InvocationConfiguration.Output.WriteLine(Json(logits.Ids, logits.Values, logits.VocabSize));
             return CliApp.ExitOk;
         });
         return command;
