@@ -117,6 +117,25 @@ public class RewardEnsembleInRlTests : SingleThreadedTests
         Assert.False(Directory.Exists(output));
     }
 
+    [Theory]
+    [InlineData("online-dpo")]
+    [InlineData("rloo")]
+    public void Critic_free_and_online_DPO_runs_take_an_ensemble_and_log_its_members(string command)
+    {
+        using var setup = new TinyRlSetup();
+        string rm2 = SecondRewardModel(setup);
+        string output = setup.Folder(command);
+        var (exit, _, stderr) = CliAppTests.Run(command, "--policy", setup.Policy, "--reward-model", setup.RewardModel, "--reward-model", rm2,
+            "--ensemble", "min", "--prompts", setup.Prompts, "--output", output, "--max-steps", "2", "--lr", "1e-2", "--rollout-batch-size", "4",
+            "--num-generations", "3", "--max-new-tokens", "8", "--max-prompt-length", TinyRlSetup.MaxPromptLength.ToString(), "--batch-size", "4",
+            "--seed", "3");
+        Assert.True(exit == 0, stderr);
+        var metrics = TinyRlSetup.Lines(Path.Combine(output, "metrics.jsonl"));
+        Assert.All(metrics, m => Assert.NotNull(m["objective/scores/member_1"]));
+        var run = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "run.json")))!;
+        Assert.Equal("min", run["reward"]!["ensemble"]!["combiner"]!.GetValue<string>());
+    }
+
     [Fact]
     public void Ensemble_options_with_one_reward_model_are_errors()
     {
