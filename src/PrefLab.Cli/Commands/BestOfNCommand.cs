@@ -18,7 +18,9 @@ public static class BestOfNCommand
     public static Command Create()
     {
         var policy = new Option<string>("--policy") { Description = "Policy folder (causal LM with tokenizer files) to sample from.", Required = true, HelpName = "DIR" };
-        var rewardModel = new Option<string>("--reward-model") { Description = "Reward model folder (its stored normalisation, if any, is applied to the written rewards).", Required = true, HelpName = "DIR" };
+        var rewardModel = new Option<string[]>("--reward-model") { Description = "Reward model folder (its stored normalisation, if any, is applied to the written rewards). Repeat for an ensemble: each member's normalised reward, combined by --ensemble.", Required = true, HelpName = "DIR" };
+        var ensemble = new Option<string?>("--ensemble") { Description = "How an ensemble's (repeated --reward-model) normalised rewards combine: mean (default), min, or weights (with --ensemble-weights).", HelpName = "mean|min|weights" };
+        var ensembleWeights = new Option<string?>("--ensemble-weights") { Description = "With --ensemble weights: one non-negative weight per --reward-model, comma-separated.", HelpName = "W1,W2,..." };
         var prompts = new Option<string>("--prompts") { Description = "Prompts (any format with prompts: prompt sets, SFT or preference files).", Required = true, HelpName = "FILE" };
         var n = new Option<int>("--n") { Description = "Samples per prompt.", DefaultValueFactory = _ => 16, HelpName = "N" };
         var output = new Option<string>("--output") { Description = "Folder for samples.jsonl (all N with rewards), best.jsonl (the pick per prompt) and summary.json.", Required = true, HelpName = "DIR" };
@@ -36,7 +38,7 @@ public static class BestOfNCommand
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object." };
         var command = new Command("bon", "Best-of-N: sample N responses per prompt, keep the reward model's top one; report best-of-k for several k from the same samples (on a World: the pick's gold score per category).")
         {
-            policy, rewardModel, prompts, n, output, reportN, world, temperature, topP, topK, maxNewTokens, seed, batchSize, maxPrompts, format, chatFormat, json,
+            policy, rewardModel, ensemble, ensembleWeights, prompts, n, output, reportN, world, temperature, topP, topK, maxNewTokens, seed, batchSize, maxPrompts, format, chatFormat, json,
         };
         command.SetAction(parse =>
         {
@@ -45,10 +47,14 @@ public static class BestOfNCommand
             // The default list is trimmed to --n; an explicit k above --n is an error.
             if (parse.GetResult(reportN) is not { Implicit: false }) ks = ks.Where(k => k <= samples).DefaultIfEmpty(samples).ToList();
             if (parse.GetValue(maxPrompts) is int m && m < 1) throw UserError.InOption("max-prompts", $"must be at least 1, not {m}");
+            var rewardModels = parse.GetValue(rewardModel)!.Select(rm => CommandPaths.ExistingFolder(rm, "reward-model")).ToList();
+            var rule = EnsembleOptions.Rule(parse.GetValue(ensemble), parse.GetValue(ensembleWeights), rewardModels.Count);
             var result = BestOfNJob.Run(new BestOfNOptions
             {
                 Policy = CommandPaths.ExistingFolder(parse.GetValue(policy)!, "policy"),
-                RewardModel = CommandPaths.ExistingFolder(parse.GetValue(rewardModel)!, "reward-model"),
+                RewardModel = rewardModels[0],
+                AdditionalRewardModels = rewardModels.Skip(1).ToList(),
+                Ensemble = rule,
                 Prompts = CommandPaths.ExistingFile(parse.GetValue(prompts)!, "prompts"),
                 Output = parse.GetValue(output)!,
                 N = samples,

@@ -14,6 +14,9 @@ public static class RmEvalCommand
     {
         var read = new ReadOptionSet();
         var models = new Option<string[]>("--model") { Description = "A reward model folder; repeat for several (each is compared with the first).", Required = true, HelpName = "DIR" };
+        models.Aliases.Add("--reward-model");
+        var ensemble = new Option<string?>("--ensemble") { Description = "Also report the models as one ensemble beside them: each member's reward normalised by its stored normalisation (raw when it has none), combined by mean, min, or weights (with --ensemble-weights); on the pairs every member scored.", HelpName = "mean|min|weights" };
+        var ensembleWeights = new Option<string?>("--ensemble-weights") { Description = "With --ensemble weights: one non-negative weight per --model, comma-separated.", HelpName = "W1,W2,..." };
         var data = new Option<string[]>("--data") { Description = "Preference pairs to evaluate on (any pair format); repeat for several files. Results per category, source and subset the rows carry.", HelpName = "FILE" };
         var world = new Option<string?>("--world") { Description = "A Preference World folder: also measure agreement with the gold judge on held-out pairs (the World's eval prompts, fresh responder answers), per category.", HelpName = "DIR" };
         var worldPairs = new Option<int>("--world-pairs") { Description = "Held-out pairs drawn per World eval prompt (before gold ties and identical pairs are dropped).", DefaultValueFactory = _ => WorldHeldOutPairs.DefaultPairsPerPrompt, HelpName = "N" };
@@ -26,12 +29,13 @@ public static class RmEvalCommand
         var chatFormat = new Option<string?>("--chat-format") { Description = ChatFormats.OptionHelp("The reward model's"), HelpName = "NAME" };
         var command = new Command("eval", "Evaluate reward models: accuracy with 95% bootstrap intervals overall and per subset, mean margin, calibration (ECE), reward-length correlation; on a World, gold agreement on held-out pairs per category.")
         {
-            models, data, world, worldPairs, seed, compare, json, output, batchSize, maxLength, chatFormat,
+            models, ensemble, ensembleWeights, data, world, worldPairs, seed, compare, json, output, batchSize, maxLength, chatFormat,
         };
         read.AddTo(command);
         command.SetAction(parse =>
         {
             var folders = parse.GetValue(models)!.Select(m => CommandPaths.ExistingFolder(m, "model")).ToList();
+            var rule = EnsembleOptions.Rule(parse.GetValue(ensemble), parse.GetValue(ensembleWeights), folders.Count, requireCombiner: true);
             var files = (parse.GetValue(data) ?? []).Select(f => CommandPaths.ExistingFile(f, "data")).ToList();
             string? worldDir = parse.GetValue(world) is { } w ? CommandPaths.ExistingFolder(w, "world") : null;
             if (files.Count == 0 && worldDir is null) throw UserError.InOption("data", "give --data FILE or --world WORLD_DIR (or both)");
@@ -51,6 +55,7 @@ public static class RmEvalCommand
                 Read = readOptions,
                 Scoring = new RewardModelOptions { BatchSize = parse.GetValue(batchSize), MaxLength = parse.GetValue(maxLength), ChatFormat = parse.GetValue(chatFormat), Normalize = false },
                 Bootstrap = new PrefLab.Statistics.BootstrapOptions { Seed = seedValue },
+                Ensemble = rule,
             });
             var jsonReport = report.ToJson();
             if (parse.GetValue(output) is { } path) AtomicFile.WriteAllText(path, jsonReport.ToJsonString(JsonOptions.Indented) + "\n");

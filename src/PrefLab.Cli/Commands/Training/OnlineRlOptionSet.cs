@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using PrefLab.Algorithms.OnlineRl;
+using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data.Formats;
 using PrefLab.Runtime;
 using PrefLab.Text.Chat;
@@ -25,7 +26,9 @@ public sealed class OnlineRlOptionSet
         WarmupRatio = Defaults.WarmupRatio, MinLrRatio = Defaults.MinLrRatio, WeightDecay = Defaults.WeightDecay,
     });
     public readonly Option<string> Policy = new("--policy") { Description = "The SFT policy folder (Hugging Face layout with tokenizer files); also the frozen KL reference.", Required = true, HelpName = "DIR" };
-    public readonly Option<string?> RewardModel = new("--reward-model") { Description = "Reward model folder (*ForSequenceClassification): the reward is its score of prompt + response at the EOS.", HelpName = "DIR" };
+    public readonly Option<string[]> RewardModel = new("--reward-model") { Description = "Reward model folder (*ForSequenceClassification): the reward is its score of prompt + response at the EOS. Repeat for an ensemble: each member's normalised score, combined by --ensemble.", HelpName = "DIR" };
+    public readonly Option<string?> Ensemble = new("--ensemble") { Description = "How an ensemble's (repeated --reward-model) normalised scores combine: mean (default), min, or weights (with --ensemble-weights).", HelpName = "mean|min|weights" };
+    public readonly Option<string?> EnsembleWeights = new("--ensemble-weights") { Description = "With --ensemble weights: one non-negative weight per --reward-model, comma-separated (the reward is sum w_i s_i / sum w_i).", HelpName = "W1,W2,..." };
     public readonly Option<RewardSource> Reward = new("--reward") { Description = "model: the --reward-model's score; gold: the --world's gold judge (an oracle reward in [0, 1]).", DefaultValueFactory = _ => Defaults.Reward, HelpName = "model|gold" };
     public readonly Option<string?> World = new("--world") { Description = "Preference World folder: the reward with --reward gold; with a reward model, logs gold/score (mean gold score of each update's samples).", HelpName = "DIR" };
     public readonly Option<bool> NoRewardNormalization = new("--no-reward-normalization") { Description = "Use the reward model's raw score even when it stores a normalisation." };
@@ -47,7 +50,7 @@ public sealed class OnlineRlOptionSet
 
     IEnumerable<Option> Own => new Option[]
     {
-        Policy, RewardModel, Reward, World, NoRewardNormalization, Prompts, Format, SkipBadRows, ChatFormat, MaxPromptLength, Temperature,
+        Policy, RewardModel, Ensemble, EnsembleWeights, Reward, World, NoRewardNormalization, Prompts, Format, SkipBadRows, ChatFormat, MaxPromptLength, Temperature,
         MaxNewTokens, RolloutBatchSize, GenerationBatchSize, MissingEosPenalty, PpoEpochs, NumMinibatches, TotalEpisodes, RolloutLogEvery, LogitsChunk,
     };
 
@@ -66,10 +69,14 @@ public sealed class OnlineRlOptionSet
     /// <summary>The shared values from a parse, over <paramref name="options"/> (an algorithm's options record).</summary>
     public T Apply<T>(T options, ParseResult parse) where T : OnlineRlOptions
     {
+        var rewardModels = (parse.GetValue(RewardModel) ?? []).Select(rm => CommandPaths.ExistingFolder(rm, "reward-model")).ToList();
         OnlineRlOptions result = options with
         {
             Reward = parse.GetValue(Reward),
-            RewardModel = parse.GetValue(RewardModel) is string rm ? CommandPaths.ExistingFolder(rm, "reward-model") : null,
+            RewardModel = rewardModels.Count == 1 ? rewardModels[0] : null,
+            RewardModels = rewardModels.Count > 1 ? rewardModels : [],
+            Ensemble = parse.GetValue(Ensemble) is string combiner ? RewardEnsemble.ParseCombiner(combiner) : null,
+            EnsembleWeights = parse.GetValue(EnsembleWeights) is string weights ? RewardEnsemble.ParseWeights(weights) : null,
             World = parse.GetValue(World) is string world ? CommandPaths.ExistingFolder(world, "world") : null,
             NormalizeReward = !parse.GetValue(NoRewardNormalization),
             PromptFormat = parse.GetValue(Format),
@@ -103,10 +110,17 @@ public sealed class OnlineRlOptionSet
             KeepCheckpoints = parse.GetValue(Trainer.KeepCheckpoints),
             Resume = parse.GetValue(Trainer.Resume),
             Tensorboard = parse.GetValue(Trainer.Tensorboard),
-            RecordedOptions = ResolvedOptions.Of(parse),
+            RecordedOptions = RecordRewardModels(ResolvedOptions.Of(parse), rewardModels),
             Console = parse.InvocationConfiguration.Error,
         };
         return (T)result;
+    }
+
+    /// <summary>run.json's "reward-model": the folder as a string for one (as before ensembles), a list for an ensemble, null for none.</summary>
+    internal static Dictionary<string, object?> RecordRewardModels(Dictionary<string, object?> recorded, IReadOnlyList<string> folders)
+    {
+        recorded["reward-model"] = folders.Count switch { 0 => null, 1 => folders[0], _ => folders.ToArray() };
+        return recorded;
     }
 
     public string Output(ParseResult parse) => parse.GetValue(Trainer.Output)!;

@@ -26,6 +26,11 @@ public sealed record BestOfNOptions
     /// <summary>The reward model folder (its stored normalisation, if any, is applied to the written rewards;
     /// the ranking does not depend on it).</summary>
     public required string RewardModel { get; init; }
+    /// <summary>An ensemble's other members (after <see cref="RewardModel"/>, its first): each member's normalised
+    /// reward (raw when it stores no normalisation) combined by <see cref="Ensemble"/>; empty: one reward model.</summary>
+    public IReadOnlyList<string> AdditionalRewardModels { get; init; } = [];
+    /// <summary>The ensemble's rule (null with one reward model: then mean if members are given).</summary>
+    public RewardEnsemble? Ensemble { get; init; }
     public required string Prompts { get; init; }
     public required string Output { get; init; }
     /// <summary>Samples per prompt.</summary>
@@ -105,6 +110,12 @@ public static class BestOfNJob
     {
         TorchRuntime.EnsureLoaded();
         var ks = ReportedKs(options);
+        var folders = (IReadOnlyList<string>)[options.RewardModel, .. options.AdditionalRewardModels];
+        if (options.Ensemble is not null && folders.Count < 2)
+            throw UserError.InOption("ensemble", "combines two or more reward models: repeat --reward-model");
+        var rule = folders.Count < 2 ? null : options.Ensemble ?? RewardEnsemble.Create(EnsembleCombiner.Mean, null, folders.Count);
+        if (rule?.Weights is { } w && w.Count != folders.Count)
+            throw UserError.InOption("ensemble-weights", $"gives {w.Count} weights for {folders.Count} reward models; give one per --reward-model");
         options.Generation.Validate();
         var (prompts, world, tasks) = ReadPrompts(options);
 
@@ -115,6 +126,10 @@ public static class BestOfNJob
         var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, options.ChatFormat));
         using var policy = CausalLM.Load(options.Policy);
         using var rm = RewardModel.Load(options.RewardModel, options.Scoring);
+        var others = new List<RewardModel>();
+        using var disposeOthers = new DisposeAll(others);
+        foreach (string folder in options.AdditionalRewardModels) others.Add(RewardModel.Load(folder, options.Scoring));
+        var members = (IReadOnlyList<RewardModel>)[rm, .. others];
         var generator = TextGenerator.For(policy, tokenizer);
 
         var summaries = new List<PromptSummary>();
@@ -126,6 +141,7 @@ public static class BestOfNJob
         IEnumerable<JsonObject> Samples(IProgressTask progress)
         {
             var collation = new CollationReport();
+            var memberCollations = others.Select(_ => new CollationReport()).ToArray();
             for (int chunk = 0, start = 0; start < prompts.Count; chunk++, start += PromptsPerChunk)
             {
                 int count = Math.Min(PromptsPerChunk, prompts.Count - start);
@@ -134,10 +150,18 @@ public static class BestOfNJob
                 var generated = generator.Generate(chat, repeated, generation, done => progress.Advance(done));
                 var conversations = repeated.Select((p, j) => (IReadOnlyList<Message>)[.. p, Message.Assistant(generated[j].Text ?? "")]).ToList();
                 var raw = rm.TryScoreRaw(conversations, collation);
+                // With an ensemble: [member][sample] each member's normalised reward (null where it could not score).
+                var memberRewards = rule is null ? null : members.Select((m, j) =>
+                {
+                    var memberRaw = j == 0 ? raw : m.TryScoreRaw(conversations, memberCollations[j - 1]);
+                    return memberRaw.Select(r => r is double x ? m.Normalizer.Apply(x) : (double?)null).ToArray();
+                }).ToList();
+                var combined = memberRewards is null ? null : rule!.Combine(memberRewards);
                 for (int i = start; i < start + count; i++)
                 {
                     int offset = (i - start) * options.N;
-                    var rewards = Enumerable.Range(0, options.N).Select(s => raw[offset + s] is double r ? rm.Normalizer.Apply(r) : (double?)null).ToArray();
+                    var rewards = combined is not null ? combined.Skip(offset).Take(options.N).ToArray()
+                        : Enumerable.Range(0, options.N).Select(s => raw[offset + s] is double r ? rm.Normalizer.Apply(r) : (double?)null).ToArray();
                     var task = tasks[i];
                     var gold = task is null ? null : Enumerable.Range(0, options.N).Select(s => world!.Judge.Score(task, generated[offset + s].Text ?? "").Overall).ToArray();
                     int pick = BestOfK.Pick(rewards);
@@ -146,13 +170,15 @@ public static class BestOfNJob
                         var sequence = generated[offset + s];
                         if (rewards[s] is null) unscored++;
                         if (sequence.FinishReason != FinishReason.Eos) withoutEos++;
-                        var row = Row(prompts[i], i, sequence.Text, rewards[s], raw[offset + s], rm.IsNormalized, gold?[s]);
+                        var row = Row(prompts[i], i, sequence.Text, rewards[s], raw[offset + s], rm.IsNormalized && rule is null, gold?[s]);
+                        if (memberRewards is not null) row["member_rewards"] = new JsonArray(memberRewards.Select(m => (JsonNode?)m[offset + s]).ToArray());
                         row["sample"] = s;
                         row["finish_reason"] = sequence.FinishReason.Name();
                         row["picked"] = s == pick;
                         yield return row;
                     }
-                    var top = Row(prompts[i], i, generated[offset + pick].Text, rewards[pick], raw[offset + pick], rm.IsNormalized, gold?[pick]);
+                    var top = Row(prompts[i], i, generated[offset + pick].Text, rewards[pick], raw[offset + pick], rm.IsNormalized && rule is null, gold?[pick]);
+                    if (memberRewards is not null) top["member_rewards"] = new JsonArray(memberRewards.Select(m => (JsonNode?)m[offset + pick]).ToArray());
                     top["sample"] = pick;
                     top["n"] = options.N;
                     best.Add(top);
@@ -171,7 +197,21 @@ public static class BestOfNJob
         var summary = result.ToJson();
         summary["policy"] = Path.GetFullPath(options.Policy);
         summary["reward_model"] = rm.Folder;
-        summary["reward_normalized"] = rm.IsNormalized;
+        summary["reward_normalized"] = rule is null ? rm.IsNormalized : members.All(m => m.IsNormalized);
+        if (rule is not null)
+        {
+            var ensemble = rule.Describe();
+            ensemble["members"] = new JsonArray(members.Select((m, j) => (JsonNode)new JsonObject
+            {
+                ["index"] = j,
+                ["folder"] = m.Folder,
+                ["normalization"] = m.IsNormalized
+                    ? new JsonObject { ["applied"] = true, ["mean"] = m.Normalization!.Mean, ["std"] = m.Normalization.Std, ["file"] = RewardNormalization.PathIn(m.Folder) }
+                    : new JsonObject { ["applied"] = false, ["why"] = $"no {RewardNormalization.FileName} in the folder: raw head outputs" },
+            }).ToArray());
+            ensemble["unscored"] = "a sample any member cannot score (too long for it) is unscored";
+            summary["ensemble"] = ensemble;
+        }
         summary["prompts_file"] = Path.GetFullPath(options.Prompts);
         summary["world"] = world?.Directory;
         summary["generation"] = new JsonObject
@@ -223,6 +263,14 @@ public static class BestOfNJob
         return new BestOfNResult(promptCount, options.N, (long)promptCount * options.N, unscored, withoutEos, complete.Count, withGold.Count,
             complete.GroupBy(s => s.Category).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             byK, Path.GetFullPath(samplesPath), Path.GetFullPath(bestPath), Path.GetFullPath(summaryPath));
+    }
+
+    sealed class DisposeAll(List<RewardModel> models) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var model in models) model.Dispose();
+        }
     }
 
     static JsonObject Row(PromptRecord prompt, int index, string? response, double? reward, double? raw, bool normalized, double? gold)

@@ -29,6 +29,18 @@ public abstract record OnlineRlOptions
     public RewardSource Reward { get; init; } = RewardSource.Model;
     /// <summary>A *ForSequenceClassification folder; required when <see cref="Reward"/> is <see cref="RewardSource.Model"/>.</summary>
     public string? RewardModel { get; init; }
+    /// <summary>An ensemble of two or more reward model folders (instead of <see cref="RewardModel"/>): each member's
+    /// normalised score combined by <see cref="Ensemble"/>.</summary>
+    public IReadOnlyList<string> RewardModels { get; init; } = [];
+    /// <summary>How an ensemble's members are combined (null: mean); only with <see cref="RewardModels"/>.</summary>
+    public RewardModeling.EnsembleCombiner? Ensemble { get; init; }
+    /// <summary>One weight per member with <see cref="RewardModeling.EnsembleCombiner.Weights"/>.</summary>
+    public IReadOnlyList<double>? EnsembleWeights { get; init; }
+    /// <summary>Every reward model folder: the ensemble's members, or the one <see cref="RewardModel"/>, or none.</summary>
+    public IReadOnlyList<string> RewardModelFolders => RewardModels.Count > 0 ? RewardModels : RewardModel is null ? [] : [RewardModel];
+    /// <summary>The ensemble's rule when the reward is an ensemble, else null (validated: errors name the option).</summary>
+    public RewardModeling.RewardEnsemble? EnsembleRule() => RewardModels.Count == 0 ? null
+        : RewardModeling.RewardEnsemble.Create(Ensemble ?? RewardModeling.EnsembleCombiner.Mean, EnsembleWeights, RewardModels.Count);
     /// <summary>A Preference World folder: the reward when <see cref="Reward"/> is gold; otherwise (optional) the
     /// source of the per-step <c>gold/score</c> metric, the honest over-optimisation signal.</summary>
     public string? World { get; init; }
@@ -113,12 +125,21 @@ public abstract record OnlineRlOptions
     /// <summary>Checks what a user can get wrong; errors name the option.</summary>
     public virtual void Validate()
     {
-        if (Reward == RewardSource.Model && RewardModel is null)
+        if (RewardModel is not null && RewardModels.Count > 0)
+            throw UserError.InOption("reward-model", "give either one reward model or an ensemble (RewardModels), not both");
+        if (RewardModels.Count == 1)
+            throw UserError.InOption("reward-model", "an ensemble needs at least two reward models (a single one is RewardModel)");
+        if (Reward == RewardSource.Model && RewardModelFolders.Count == 0)
             throw UserError.InOption("reward-model", "is required (or pass --reward gold --world DIR for the World's gold reward)");
         if (Reward == RewardSource.Gold && World is null)
             throw UserError.InOption("world", "is required with --reward gold");
-        if (Reward == RewardSource.Gold && RewardModel is not null)
+        if (Reward == RewardSource.Gold && RewardModelFolders.Count > 0)
             throw UserError.InOption("reward-model", "does not apply with --reward gold (the World's judge is the reward)");
+        if (RewardModels.Count == 0 && Ensemble is not null)
+            throw UserError.InOption("ensemble", "combines two or more reward models: repeat --reward-model");
+        if (RewardModels.Count == 0 && EnsembleWeights is not null)
+            throw UserError.InOption("ensemble-weights", "applies only to an ensemble (--reward-model repeated, --ensemble weights)");
+        EnsembleRule();
         if (MaxPromptLength < 1) throw UserError.InOption("max-prompt-length", $"must be at least 1, not {MaxPromptLength}");
         if (!(Temperature > 0) || double.IsInfinity(Temperature))
             throw UserError.InOption("temperature", $"must be a positive number (online RL samples), not {Temperature}");

@@ -42,10 +42,17 @@ public sealed class OnlineRlSession : IDisposable
     public GoldRewardScorer? Gold { get; }
     public TextGenerator Generator { get; }
     public RolloutEngine Engine { get; }
-    /// <summary>The reward model folder when the reward is one.</summary>
-    public string? RewardModelFolder => (Reward as RewardModelScorer)?.Folder;
-    /// <summary>True when the reward model reads the policy's ids as they are (same tokenizer and chat format).</summary>
-    public bool RewardSharesTokens => Reward is RewardModelScorer { PassesIds: true };
+    /// <summary>The reward model when the reward is one; with an ensemble, its first member (PPO's value model starts from it).</summary>
+    public RewardModelScorer? PrimaryRewardModel => Reward switch
+    {
+        RewardModelScorer scorer => scorer,
+        EnsembleRewardScorer ensemble => ensemble.Members[0],
+        _ => null,
+    };
+    /// <summary>The reward model folder when the reward is one (an ensemble's first member).</summary>
+    public string? RewardModelFolder => PrimaryRewardModel?.Folder;
+    /// <summary>True when the reward model (an ensemble's first member) reads the policy's ids as they are (same tokenizer and chat format).</summary>
+    public bool RewardSharesTokens => PrimaryRewardModel is { PassesIds: true };
 
     public static OnlineRlSession Open(OnlineRlOptions options)
     {
@@ -63,9 +70,16 @@ public sealed class OnlineRlSession : IDisposable
         {
             IRewardScorer reward = options.Reward == RewardSource.Gold
                 ? gold!
-                : RewardModelScorer.Load(options.RewardModel!, options.Policy, chat.Format, options.ForwardBatchSize, options.NormalizeReward);
+                : options.EnsembleRule() is { } rule
+                    ? EnsembleRewardScorer.Load(options.RewardModels, rule, options.Policy, chat.Format, options.ForwardBatchSize, options.NormalizeReward)
+                    : RewardModelScorer.Load(options.RewardModel!, options.Policy, chat.Format, options.ForwardBatchSize, options.NormalizeReward);
             if (!ReferenceEquals(reward, gold)) disposables.Add(reward);
             if (reward is RewardModelScorer scorer) options.Console?.WriteLine($"reward: {scorer.NormalizationNote()}");
+            if (reward is EnsembleRewardScorer ensemble)
+            {
+                options.Console?.WriteLine($"reward: ensemble of {ensemble.Members.Count} reward models, combined by {RewardModeling.RewardEnsemble.Name(ensemble.Rule.Combiner)}");
+                foreach (string note in ensemble.NormalizationNotes()) options.Console?.WriteLine($"reward: {note}");
+            }
             var policy = CausalLM.Load(options.Policy);
             disposables.Add(policy);
             var reference = CausalLM.Load(options.Policy);

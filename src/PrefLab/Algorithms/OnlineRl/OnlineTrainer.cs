@@ -13,7 +13,8 @@ namespace PrefLab.Algorithms.OnlineRl;
 /// The loop every online RL run shares. Each update: draw the prompts of this update (a pure function of the
 /// update number), sample k responses each, score them, compute old and reference log-probs (and the
 /// algorithm's own pre-update numbers) with the training-mode forward, train, then log metrics (DESIGN.md names,
-/// plus time/generation, time/scoring, time/logprobs, time/training, gold/score), append samples to
+/// plus time/generation, time/scoring, time/logprobs, time/training, gold/score, and with a reward-model ensemble
+/// objective/scores/member_i: member i's mean normalised score, before the missing-EOS penalty), append samples to
 /// rollouts.jsonl, and checkpoint. A checkpoint holds the policy, the algorithm's other models, every optimizer,
 /// the torch RNG and the algorithm's state; sampling seeds, prompt order and minibatch order derive from
 /// (seed, update), so a resumed run continues exactly as the uninterrupted one would.
@@ -86,6 +87,8 @@ public static class OnlineTrainer
 
         var metrics = outcome.Metrics;
         if (rollout.Gold is { } gold) metrics["gold/score"] = gold.Average();
+        if (rollout.MemberScores is { } members)
+            for (int i = 0; i < members.Count; i++) metrics[EnsembleRewardScorer.MetricName(i)] = members[i].Average();
         metrics["episodes"] = (double)nextStep * options.RolloutBatchSize;
         metrics["time/generation"] = rollout.GenerationSeconds;
         metrics["time/scoring"] = rollout.ScoringSeconds;

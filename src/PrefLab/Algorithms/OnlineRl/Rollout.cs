@@ -39,6 +39,8 @@ public sealed class Rollout
     public Tensor Scores { get; internal set; } = null!;
     /// <summary>The gold score of each sample when a World is given, else null.</summary>
     public double[]? Gold { get; internal set; }
+    /// <summary>With a reward-model ensemble: [member][row] each member's (normalised) score, else null.</summary>
+    public IReadOnlyList<double[]>? MemberScores { get; internal set; }
 
     public double GenerationSeconds { get; internal set; }
     public double ScoringSeconds { get; internal set; }

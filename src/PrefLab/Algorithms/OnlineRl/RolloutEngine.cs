@@ -67,6 +67,7 @@ public sealed class RolloutEngine
         foreach (double s in scores)
             if (!double.IsFinite(s)) throw new UserError($"update {rollout.Step + 1}: the reward returned {s} (not finite)");
         rollout.Scores = tensor(scores.Select(s => (float)s).ToArray());
+        rollout.MemberScores = Reward is EnsembleRewardScorer ensemble ? ensemble.LastMemberScores : null;
         rollout.Gold = Gold is null ? null : ReferenceEquals(Gold, Reward) ? scores : Gold.Score(samples);
         rollout.ScoringSeconds = clock.Elapsed.TotalSeconds;
     }

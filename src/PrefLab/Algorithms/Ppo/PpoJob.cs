@@ -37,7 +37,8 @@ public static class PpoJob
         {
             var model = ScalarHeadModel.Load(rm);
             var origin = new JsonObject { ["init"] = "reward_model", ["folder"] = rm };
-            if (session.Reward is RewardModelScorer { IsNormalized: true } scorer)
+            if (session.Reward is EnsembleRewardScorer) origin["ensemble"] = "initialised from the ensemble's first member";
+            if (session.PrimaryRewardModel is { IsNormalized: true } scorer)
             {
                 double std = scorer.Normalizer.Std;
                 using (TorchSharp.torch.no_grad()) model.ScoreWeight.div_(std);

@@ -100,9 +100,18 @@ public sealed record AccuracyComparison(string Set, string Model, string Baselin
 
 /// <summary>What <see cref="RewardModelEvaluator.Evaluate"/> returns: every model on every set, and comparisons
 /// with the first model when there are several.</summary>
-public sealed record RewardEvalReport(IReadOnlyList<RewardModelEvalResult> Models, IReadOnlyList<AccuracyComparison> Comparisons, string? WorldMethod, string IntervalMethod)
+/// <param name="Ensemble">With <c>--ensemble</c>: the rule and its members (the ensemble is the last of <paramref name="Models"/>).</param>
+public sealed record RewardEvalReport(IReadOnlyList<RewardModelEvalResult> Models, IReadOnlyList<AccuracyComparison> Comparisons, string? WorldMethod, string IntervalMethod,
+    JsonObject? Ensemble = null)
 {
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
+    {
+        var json = ToJsonWithoutEnsemble();
+        if (Ensemble is not null) json["ensemble"] = Ensemble.DeepClone();
+        return json;
+    }
+
+    JsonObject ToJsonWithoutEnsemble() => new()
     {
         ["models"] = new JsonArray(Models.Select(m => (JsonNode)new JsonObject
         {

@@ -26,6 +26,9 @@ public sealed record RewardEvalOptions
     public RewardModelOptions Scoring { get; init; } = new();
     public BootstrapOptions Bootstrap { get; init; } = BootstrapOptions.Default;
     public int CalibrationBins { get; init; } = 10;
+    /// <summary>Also evaluate the models as one ensemble: each member's raw reward normalised by its stored
+    /// normalisation (raw when it has none), combined by this rule, on the pairs every member scored.</summary>
+    public RewardEnsemble? Ensemble { get; init; }
 }
 
 /// <summary>
@@ -68,11 +71,37 @@ public static class RewardModelEvaluator
             }));
         }
 
+        if (options.Ensemble is { } rule && (options.Models.Count < 2 || rule.Weights is { } w && w.Count != options.Models.Count))
+            throw UserError.InOption("ensemble", $"combines two or more reward models, each with a weight under --ensemble weights ({options.Models.Count} given)");
         var results = new List<RewardModelEvalResult>();
+        var scored = new List<List<ScoredSet>>();
+        var normalizers = new List<RewardNormalizer>();
+        var members = new JsonArray();
         foreach (string folder in options.Models)
         {
             using var model = RewardModel.Load(folder, options.Scoring);
-            results.Add(new RewardModelEvalResult(folder, sets.Select(set => EvaluateSet(model, set, options)).ToList()));
+            var memberSets = sets.Select(set => EvaluateSet(model, set, options)).ToList();
+            scored.Add(memberSets);
+            results.Add(new RewardModelEvalResult(folder, memberSets.Select(m => m.Result).ToList()));
+            normalizers.Add(model.Normalization?.Normalizer ?? RewardNormalizer.Identity);
+            members.Add(new JsonObject
+            {
+                ["folder"] = folder,
+                ["normalization"] = model.Normalization is { } n
+                    ? new JsonObject { ["applied"] = true, ["mean"] = n.Mean, ["std"] = n.Std, ["file"] = RewardNormalization.PathIn(model.Folder) }
+                    : new JsonObject { ["applied"] = false, ["why"] = $"no {RewardNormalization.FileName} in the folder: raw head outputs" },
+            });
+        }
+        JsonObject? ensembleJson = null;
+        if (options.Ensemble is { } ensemble)
+        {
+            string name = EnsembleName(ensemble);
+            results.Add(new RewardModelEvalResult(name, sets.Select((set, s) =>
+                EnsembleSet(set, scored.Select(m => m[s]).ToList(), normalizers, ensemble, options)).ToList()));
+            ensembleJson = ensemble.Describe();
+            ensembleJson["name"] = name;
+            ensembleJson["members"] = members;
+            ensembleJson["pairs"] = "the pairs every member scored; rewards of the ensemble are on the normalised scale, lengths are the first member's tokens";
         }
 
         var comparisons = new List<AccuracyComparison>();
@@ -82,7 +111,7 @@ public static class RewardModelEvaluator
                     comparisons.Add(new AccuracyComparison(sets[s].Name, results[m].Model, results[0].Model, difference));
         string interval = string.Create(CultureInfo.InvariantCulture,
             $"{options.Bootstrap.Confidence * 100:0.#}% percentile bootstrap over pairs ({options.Bootstrap.Resamples} resamples, seed {options.Bootstrap.Seed})");
-        return new RewardEvalReport(results, comparisons, worldMethod, interval);
+        return new RewardEvalReport(results, comparisons, worldMethod, interval, ensembleJson);
     }
 
     /// <summary>Paired difference on the pairs both models scored; null when they share none.</summary>
@@ -94,7 +123,32 @@ public static class RewardModelEvaluator
             baseline.Index.Select((pair, k) => (pair, k)).ToDictionary(p => p.pair, p => baselineCorrect[p.k]), bootstrap);
     }
 
-    static PairSetResult EvaluateSet(RewardModel model, PairSet set, RewardEvalOptions options)
+    /// <summary>A member's result with what the ensemble needs: its raw scores and response lengths by pair.</summary>
+    sealed record ScoredSet(PairSetResult Result, int[] ChosenLength, int[] RejectedLength);
+
+    /// <summary>The ensemble's name in reports: "ensemble-mean", "ensemble-min", "ensemble-weights".</summary>
+    public static string EnsembleName(RewardEnsemble ensemble) => "ensemble-" + RewardEnsemble.Name(ensemble.Combiner);
+
+    static PairSetResult EnsembleSet(PairSet set, IReadOnlyList<ScoredSet> members, IReadOnlyList<RewardNormalizer> normalizers, RewardEnsemble rule,
+        RewardEvalOptions options)
+    {
+        var positions = members.Select(m => m.Result.Scores.Index.Select((pair, k) => (pair, k)).ToDictionary(p => p.pair, p => p.k)).ToList();
+        var index = members[0].Result.Scores.Index.Where(pair => positions.All(p => p.ContainsKey(pair))).ToArray();
+        var chosen = rule.Combine(members.Select((m, j) => index.Select(pair => normalizers[j].Apply(m.Result.Scores.Chosen[positions[j][pair]])).ToArray()).ToList());
+        var rejected = rule.Combine(members.Select((m, j) => index.Select(pair => normalizers[j].Apply(m.Result.Scores.Rejected[positions[j][pair]])).ToArray()).ToList());
+        var first = members[0];
+        var input = new JsonObject
+        {
+            ["set"] = set.Input.DeepClone(),
+            ["pairs_scored_by_every_member"] = index.Length,
+            ["pairs_scored_by_each_member"] = new JsonArray(members.Select(m => (JsonNode?)m.Result.Pairs).ToArray()),
+        };
+        if (index.Length == 0) throw new UserError($"{set.Name}: no pair that every ensemble member could score");
+        return Summarise(set, options, index, chosen, rejected,
+            index.Select(pair => first.ChosenLength[positions[0][pair]]).ToArray(), index.Select(pair => first.RejectedLength[positions[0][pair]]).ToArray(), input);
+    }
+
+    static ScoredSet EvaluateSet(RewardModel model, PairSet set, RewardEvalOptions options)
     {
         var collation = new CollationReport();
         var index = new List<int>();
@@ -125,6 +179,13 @@ public static class RewardModelEvaluator
             chosenLength[k] = sequences[2 * k].LossTokens;
             rejectedLength[k] = sequences[2 * k + 1].LossTokens;
         }
+        return new ScoredSet(Summarise(set, options, index.ToArray(), chosen, rejected, chosenLength, rejectedLength, input), chosenLength, rejectedLength);
+    }
+
+    static PairSetResult Summarise(PairSet set, RewardEvalOptions options, IReadOnlyList<int> index, double[] chosen, double[] rejected,
+        int[] chosenLength, int[] rejectedLength, JsonObject input)
+    {
+        int n = index.Count;
         var scores = new PairScores(index.ToArray(), chosen, rejected, index.Select(i => set.Pairs[i].Category).ToArray());
         var correct = scores.Correct();
         var subsets = new List<SubsetResult>();
