@@ -298,7 +298,7 @@ internal sealed class Evaluator(string templateName)
         "not" => !Values.Truthy(v),
         "-" => v switch
         {
-            long l => -l,
+            long l => (object)(-l),
             double d => -d,
             bool b => b ? -1L : 0L,
             _ => throw Error(u, $"bad operand for unary -: {Values.TypeName(v)}"),
@@ -347,7 +347,7 @@ internal sealed class Evaluator(string templateName)
                 case "/": return c2 == 0 ? throw Error(b, "division by zero") : (double)a / c2;
                 case "//": return c2 == 0 ? throw Error(b, "division by zero") : (long)Math.Floor((double)a / c2);
                 case "%": return c2 == 0 ? throw Error(b, "modulo by zero") : ((a % c2) + c2) % c2;
-                case "**": return c2 >= 0 ? (long)Math.Pow(a, c2) : Math.Pow(a, c2);
+                case "**": return c2 >= 0 ? (object)(long)Math.Pow(a, c2) : Math.Pow(a, c2);
             }
         double x = Values.ToDouble(left), y = Values.ToDouble(right);
         return b.Op switch

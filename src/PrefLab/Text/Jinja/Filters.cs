@@ -89,7 +89,7 @@ internal static class Filters
                     _ => Arg(a, kw, 0, "default", 0.0),
                 };
             case "abs":
-                return v switch { long l => Math.Abs(l), double d => Math.Abs(d), _ => throw new CallError($"abs of {Values.TypeName(v)}") };
+                return v switch { long l => (object)Math.Abs(l), double d => Math.Abs(d), _ => throw new CallError($"abs of {Values.TypeName(v)}") };
             case "round":
                 long precision = Arg(a, kw, 0, "precision", 0L) is long pr ? pr : 0;
                 return Math.Round(Values.IsNumber(v) ? Values.ToDouble(v) : throw new CallError($"round of {Values.TypeName(v)}"), (int)precision, MidpointRounding.ToEven);

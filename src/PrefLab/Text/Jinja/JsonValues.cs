@@ -20,7 +20,7 @@ public static class JsonValues
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             JsonValueKind.Number => v.ToJsonString() is var text && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l)
-                ? l : double.Parse(text, CultureInfo.InvariantCulture),
+                ? (object)l : double.Parse(text, CultureInfo.InvariantCulture),
             _ => null,
         },
         _ => null,
