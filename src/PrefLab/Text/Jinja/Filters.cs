@@ -28,7 +28,7 @@ internal static class Filters
     }
 
     static object? Arg(List<object?> a, Dictionary<string, object?> kw, int i, string name, object? dflt = null) =>
-        i < a.Count ? a[i] : kw.TryGetValue(name, out var v) ? v : dflt;
+        i >= 0 && i < a.Count ? a[i] : kw.TryGetValue(name, out var v) ? v : dflt;
 
     static List<object?> Items(object? v, string filter) =>
         Values.Iterate(v) ?? throw new CallError($"{Values.TypeName(v)} is not iterable");

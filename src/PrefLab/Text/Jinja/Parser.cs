@@ -398,7 +398,7 @@ public sealed class Parser
             {
                 at++;
                 var (args, kwargs) = Arguments();
-                target = new CallExpr(t.Pos, target, args, kwargs);
+                target = new CallExpr(target.Pos, target, args, kwargs);
             }
             else return target;
         }
