@@ -66,7 +66,8 @@ public static class ChatFormats
     }
 
     /// <summary>Whether a recognised built-in format renders probe conversations exactly as the template itself
-    /// does (probes the template rejects with raise_exception are skipped), so the fast path never changes text.</summary>
+    /// does (probes the template rejects with raise_exception are skipped; when it rejects all of them, or the
+    /// interpreter cannot parse it, the recognised format is kept), so the fast path never changes text.</summary>
     static bool RendersAlike(ChatFormat builtIn, JinjaChatFormat jinja, TokenizerConfig config)
     {
         ChatMessage S(string t) => new(ChatMessage.System, t);
@@ -78,7 +79,6 @@ public static class ChatFormats
             [S("Be brief."), U(" What is 2+2?\n"), A(" 4 \n")],
             [U("Hi")],
         ];
-        int compared = 0;
         foreach (var probe in probes)
             foreach (bool prompt in new[] { false, true })
             {
@@ -99,9 +99,8 @@ public static class ChatFormats
                 {
                     return false;
                 }
-                compared++;
             }
-        return compared > 0;
+        return true;
     }
 
     /// <summary>The format a Jinja chat template renders, by its characteristic markers, or null with the
