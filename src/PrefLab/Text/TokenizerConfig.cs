@@ -19,6 +19,14 @@ public sealed record TokenizerConfig
     public bool? AddEosToken { get; init; }
     /// <summary>The Jinja chat template (the "default" one when the file lists several), or null.</summary>
     public string? ChatTemplate { get; init; }
+    /// <summary>All named templates when chat_template is a list of {name, template} (transformers' form), else
+    /// empty.</summary>
+    public IReadOnlyDictionary<string, string> ChatTemplates { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The template transformers would use: "tool_use" when tools are given and the file names one,
+    /// else the default (a single string template, or the one named "default").</summary>
+    public string? SelectChatTemplate(bool tools) =>
+        tools && ChatTemplates.TryGetValue("tool_use", out var toolUse) ? toolUse : ChatTemplate;
     /// <summary>null when absent or "unlimited" (transformers writes 1e30 for that).</summary>
     public int? ModelMaxLength { get; init; }
     public string? TokenizerClass { get; init; }
@@ -41,6 +49,7 @@ public sealed record TokenizerConfig
                 AddBosToken = OptionalBool(obj, "add_bos_token", json),
                 AddEosToken = OptionalBool(obj, "add_eos_token", json),
                 ChatTemplate = ReadChatTemplate(obj["chat_template"], json),
+                ChatTemplates = ReadChatTemplates(obj["chat_template"], json),
                 ModelMaxLength = ReadMaxLength(obj["model_max_length"], json),
                 TokenizerClass = json.OptionalString(obj, "tokenizer_class", "tokenizer_class"),
                 CleanUpTokenizationSpaces = json.Bool(obj, "clean_up_tokenization_spaces", false, "clean_up_tokenization_spaces"),
@@ -100,6 +109,18 @@ public sealed record TokenizerConfig
             default:
                 return json.String(node, "chat_template");
         }
+    }
+
+    static Dictionary<string, string> ReadChatTemplates(JsonNode? node, JsonFields json)
+    {
+        var result = new Dictionary<string, string>();
+        if (node is JsonArray list)
+            for (int i = 0; i < list.Count; i++)
+            {
+                var entry = json.Object(list[i], $"chat_template[{i}]");
+                result[json.String(entry["name"], $"chat_template[{i}].name")] = json.String(entry["template"], $"chat_template[{i}].template");
+            }
+        return result;
     }
 
     static int? ReadMaxLength(JsonNode? node, JsonFields json)

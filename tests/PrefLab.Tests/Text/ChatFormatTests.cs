@@ -1,6 +1,7 @@
 using PrefLab.Runtime;
 using PrefLab.Text;
 using PrefLab.Text.Chat;
+using PrefLab.Text.Jinja;
 using Xunit;
 
 namespace PrefLab.Tests.Text;
@@ -28,23 +29,29 @@ public class ChatFormatTests
     [InlineData("<|im_start|> <think>", "qwen3")]
     public void Templates_are_recognised_by_their_markers(string template, string expected)
     {
-        Assert.Equal(expected, ChatFormats.Detect(WithTemplate(template), "m").Name);
+        Assert.Equal(expected, ChatFormats.Recognise(template).Format!.Name);
         Assert.Same(ChatFormats.ByName(expected), ChatFormats.All.Single(f => f.Name == expected));
     }
 
     [Theory]
-    [InlineData("{{ messages }}", null)]
-    [InlineData("<|user|>{{ eos_token }}<|assistant|>{{ eos_token }}", "Zephyr")]
-    [InlineData("<|start_header_id|>Cutting Knowledge Date", "Llama 3.1")]
-    [InlineData("[INST] {{ message }} [/INST]", "Mistral")]
-    public void Unrecognised_templates_are_errors_naming_the_folder_and_the_known_formats(string template, string? why)
+    [InlineData("{% for m in messages %}{{ m.content }}{% endfor %}")]
+    [InlineData("{% for message in messages %}{{ '<|user|>' + message['content'] + eos_token }}{{ '<|assistant|>' + eos_token }}{% endfor %}")]
+    [InlineData("{{ '<|start_header_id|>Cutting Knowledge Date' }}")]
+    [InlineData("{% for message in messages %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% endfor %}")]
+    public void Unrecognised_templates_are_rendered_by_the_jinja_interpreter(string template)
     {
-        var e = Assert.Throws<UserError>(() => ChatFormats.Detect(WithTemplate(template), "/models/m"));
-        Assert.Contains(Path.Combine("/models/m", "tokenizer_config.json"), e.Message);
-        Assert.Contains("--chat-format", e.Message);
+        Assert.IsType<JinjaChatFormat>(ChatFormats.Detect(WithTemplate(template), "/models/m"));
+        var e = Assert.Throws<UserError>(() => ChatFormats.Detect(new TokenizerConfig(), "m"));
+        Assert.Contains("has no chat_template", e.Message);
         foreach (var f in ChatFormats.All) Assert.Contains(f.Name, e.Message);
-        if (why is not null) Assert.Contains(why, e.Message);
-        Assert.Contains("has no chat_template", Assert.Throws<UserError>(() => ChatFormats.Detect(new TokenizerConfig(), "m")).Message);
+    }
+
+    [Fact]
+    public void A_template_the_interpreter_cannot_parse_is_an_error_naming_the_file_line_and_column()
+    {
+        var e = Assert.Throws<JinjaError>(() => ChatFormats.Detect(WithTemplate("hello\n  {% raw %}x{% endraw %}"), "/models/m"));
+        Assert.StartsWith(Path.Combine("/models/m", "tokenizer_config.json") + " chat_template:2:6:", e.Message);
+        Assert.Contains("raw", e.Message);
     }
 
     [Fact]
@@ -99,7 +106,7 @@ public class ChatFormatTests
     {
         const string template = "{%- if messages[0]['role'] == 'system' %}{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}" +
             "{%- else %}{{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\\n' }}{%- endif %}";
-        var format = Assert.IsType<ChatMlFormat>(ChatFormats.Detect(WithTemplate(template), "m"));
+        var format = Assert.IsType<ChatMlFormat>(ChatFormats.Recognise(template).Format);
         Assert.Equal("You are Qwen, created by Alibaba Cloud. You are a helpful assistant.", format.DefaultSystemPrompt);
         Assert.Equal("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n",
             format.RenderText([new("user", "Hi")], true, null, null));
@@ -109,8 +116,8 @@ public class ChatFormatTests
     [Fact]
     public void The_first_llama3_instruct_template_always_writes_the_generation_prompt()
     {
-        var lenient = (Llama3Format)ChatFormats.Detect(WithTemplate(
-            "{% for message in messages %}<|start_header_id|>{% endfor %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}"), "m");
+        var lenient = (Llama3Format)ChatFormats.Recognise(
+            "{% for message in messages %}<|start_header_id|>{% endfor %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}").Format!;
         Assert.True(lenient.AlwaysAddsGenerationPrompt);
         Assert.EndsWith("<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", lenient.RenderText(Pair, false, "<s>", "</s>"));
         Assert.EndsWith("Hello<|eot_id|>", ChatFormats.Llama3.RenderText(Pair, false, "<s>", "</s>"));
