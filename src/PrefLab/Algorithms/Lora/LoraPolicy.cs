@@ -17,7 +17,11 @@ public static class LoraPolicy
 
     /// <summary>New adapters on <paramref name="model"/> when <paramref name="config"/> is given, else null.</summary>
     public static LoraAdapters? Attach(CausalLM model, LoraConfig? config, string baseFolder, long seed) =>
-        config is null ? null : LoraAdapters.Attach(model, config with { BaseModel = config.BaseModel ?? Path.GetFullPath(baseFolder) }, seed);
+        config is null ? null : AttachNew(model, config, baseFolder, seed);
+
+    /// <summary>New adapters on <paramref name="model"/>, A drawn from the named stream of <paramref name="seed"/>.</summary>
+    public static LoraAdapters AttachNew(CausalLM model, LoraConfig config, string baseFolder, long seed) =>
+        LoraAdapters.Attach(model, config with { BaseModel = config.BaseModel ?? Path.GetFullPath(baseFolder) }, seed);
 
     /// <summary>The final save: the plain model, or with adapters the merged model plus <c>adapter/</c>.</summary>
     public static void Save(CausalLM model, LoraAdapters? adapters, string folder, string tokenizerFrom, int? padId)
