@@ -36,6 +36,7 @@ public static class BenchmarkRunner
         new SftBenchmark("llama-30m", steps: 12),
         new DecodeBenchmark("world-base"),
         new DpoBenchmark(),
+        new LoraMemoryBenchmark(),
         new PpoStepBenchmark("world-base"),
         new PlainLoopBenchmark(),
         new QwenShapeBenchmark(),

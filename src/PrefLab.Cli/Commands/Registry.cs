@@ -13,6 +13,7 @@ public static class Registry
         yield return TokenizeCommand.Create();
         yield return InitModelCommand.Create();
         yield return LogitsCommand.Create();
+        yield return LoraCommand.Create();
         yield return Training.SftCommands.Pretrain();
         yield return Training.SftCommands.Sft();
         yield return RewardModels.RmCommand.Create();

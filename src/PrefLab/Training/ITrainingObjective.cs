@@ -33,7 +33,11 @@ public interface ITrainingObjective
     /// <summary>Writes the trainable model (Hugging Face layout) into a folder: checkpoints and the final model.</summary>
     void SaveModel(string folder);
 
-    /// <summary>Loads the weights saved by <see cref="SaveModel"/> back into the live model (resume).</summary>
+    /// <summary>Writes what a checkpoint needs to resume into a folder: by default the same as <see cref="SaveModel"/>;
+    /// a LoRA run writes only its adapter (the base never changes).</summary>
+    void SaveCheckpointModel(string folder) => SaveModel(folder);
+
+    /// <summary>Loads the weights saved by <see cref="SaveCheckpointModel"/> back into the live model (resume).</summary>
     void LoadModel(string folder);
 }
 

@@ -59,7 +59,7 @@ public sealed class Trainer
         {
             Label = label, TotalSteps = totalSteps, LogEvery = options.LogEvery, SaveEvery = options.SaveEvery,
             Capture = step => new TrainerState(step, epoch, stepInEpoch, CheckpointStore.CaptureTorchRng(), new Dictionary<string, string>()),
-            SaveModels = objective.SaveModel, Optimizers = optimizers, AfterStep = AfterStep,
+            SaveModels = objective.SaveModel, SaveCheckpointModels = objective.SaveCheckpointModel, Optimizers = optimizers, AfterStep = AfterStep,
             AfterLog = (step, report) =>
             {
                 if (options.EvalEvery > 0 && step % options.EvalEvery == 0) LogEvaluation(step, report.Epoch, report.Metrics);

@@ -23,6 +23,8 @@ public sealed class LoopPlan
     public required Func<long, TrainerState> Capture { get; init; }
     /// <summary>Writes every model of the run (the policy and any others, in subfolders) into a folder.</summary>
     public required Action<string> SaveModels { get; init; }
+    /// <summary>Writes what a checkpoint holds of the models (null: <see cref="SaveModels"/>; LoRA runs: the adapters).</summary>
+    public Action<string>? SaveCheckpointModels { get; init; }
     public required IReadOnlyDictionary<string, optim.Optimizer> Optimizers { get; init; }
     /// <summary>After each step's log (offline trainers evaluate every --eval-every steps here).</summary>
     public Action<long, LoopStep>? AfterLog { get; init; }
@@ -103,7 +105,7 @@ public static class TrainingLoop
                     logger.Log(done, last.Epoch, last.Metrics);
                 plan.AfterLog?.Invoke(done, last);
                 if (plan.SaveEvery > 0 && done % plan.SaveEvery == 0)
-                    store.Save(plan.Capture(done), plan.SaveModels, plan.Optimizers);
+                    store.Save(plan.Capture(done), plan.SaveCheckpointModels ?? plan.SaveModels, plan.Optimizers);
                 progress.Advance();
                 plan.AfterStep?.Invoke(done);
             }

@@ -52,6 +52,8 @@ public static class DpoCommand
             model, data, loss, beta, labelSmoothing, simpoGamma, refModel, refCache, logitsChunk, chatFormat, truncation, format, binarize, score, skipBad,
         };
         shared.AddTo(command);
+        var lora = new LoraOptionSet();
+        lora.AddTo(command);
         command.SetAction(parse =>
         {
             string? strategy = parse.GetValue(binarize), scoreName = parse.GetValue(score);
@@ -81,6 +83,7 @@ public static class DpoCommand
                 ReferenceModel = referenceModel is null ? null : CommandPaths.ExistingFolder(referenceModel, "ref-model"),
                 RefCache = parse.GetValue(refCache),
                 LogitsChunk = LogitChunking.Parse(parse.GetValue(logitsChunk)),
+                Lora = lora.Read(parse),
                 RecordedOptions = ResolvedOptions.Of(parse),
                 Console = parse.InvocationConfiguration.Error,
             });

@@ -48,6 +48,8 @@ public static class KtoCommand
             model, data, beta, desirableWeight, undesirableWeight, refModel, refCache, logitsChunk, chatFormat, truncation, format, binarize, score, skipBad,
         };
         shared.AddTo(command);
+        var lora = new LoraOptionSet();
+        lora.AddTo(command);
         command.SetAction(parse =>
         {
             string? strategy = parse.GetValue(binarize), scoreName = parse.GetValue(score);
@@ -76,6 +78,7 @@ public static class KtoCommand
                 ReferenceModel = referenceModel is null ? null : CommandPaths.ExistingFolder(referenceModel, "ref-model"),
                 RefCache = parse.GetValue(refCache),
                 LogitsChunk = LogitChunking.Parse(parse.GetValue(logitsChunk)),
+                Lora = lora.Read(parse),
                 RecordedOptions = ResolvedOptions.Of(parse),
                 Console = parse.InvocationConfiguration.Error,
             });

@@ -61,9 +61,13 @@ public sealed class OnlineRlOptionSet
         Trainer.Resume, Trainer.LogEvery, Trainer.Tensorboard,
     };
 
+    /// <summary>--lora-* on the policy (the reference is then the policy with its adapters off).</summary>
+    public readonly LoraOptionSet Lora = new();
+
     public void AddTo(Command command)
     {
         foreach (var option in Own.Concat(FromTrainer)) command.Options.Add(option);
+        Lora.AddTo(command);
     }
 
     /// <summary>The shared values from a parse, over <paramref name="options"/> (an algorithm's options record).</summary>
@@ -81,6 +85,7 @@ public sealed class OnlineRlOptionSet
             NormalizeReward = !parse.GetValue(NoRewardNormalization),
             PromptFormat = parse.GetValue(Format),
             SkipBadRows = parse.GetValue(SkipBadRows),
+            Lora = Lora.Read(parse),
             ChatFormat = parse.GetValue(ChatFormat),
             MaxPromptLength = parse.GetValue(MaxPromptLength),
             Temperature = parse.GetValue(Temperature),

@@ -40,6 +40,8 @@ public static class SftCommands
             command.Options.Add(pack);
         }
         shared.AddTo(command);
+        var lora = new LoraOptionSet();
+        if (mode == LanguageModelingMode.Sft) lora.AddTo(command);
         command.SetAction(parse =>
         {
             var result = SftJob.Run(new SftJobOptions
@@ -54,6 +56,7 @@ public static class SftCommands
                 Truncation = truncation is null ? TruncationPolicy.Truncate : parse.GetValue(truncation),
                 ChatFormat = chatFormat is null ? null : parse.GetValue(chatFormat),
                 Pack = pack is not null && parse.GetValue(pack),
+                Lora = mode == LanguageModelingMode.Sft ? lora.Read(parse) : null,
                 Format = parse.GetValue(format),
                 SkipBadRows = parse.GetValue(skipBad),
                 RecordedOptions = ResolvedOptions.Of(parse),

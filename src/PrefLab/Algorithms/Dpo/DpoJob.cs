@@ -7,7 +7,9 @@ using PrefLab.Data.Collation;
 using PrefLab.Data.Reading;
 using PrefLab.Data.Records;
 using PrefLab.Models.Config;
+using PrefLab.Algorithms.Lora;
 using PrefLab.Models;
+using PrefLab.Models.Lora;
 using PrefLab.Runtime;
 using PrefLab.Text.Chat;
 using PrefLab.Text;
@@ -37,6 +39,9 @@ public sealed record DpoJobOptions
     /// <summary>Data format name (null: detect).</summary>
     public string? Format { get; init; }
     public bool SkipBadRows { get; init; }
+    /// <summary>LoRA adapters to train instead of the whole policy (null: full fine-tuning). The reference is then the
+    /// starting model with the adapters switched off: no second copy.</summary>
+    public LoraConfig? Lora { get; init; }
     /// <summary>How multi-response formats become pairs (null: the format's default); an error for pair formats.</summary>
     public BinarizeOptions? Binarize { get; init; }
     /// <summary>The reference model folder (null: the starting model, as the paper). Must share the tokenizer.</summary>
@@ -80,6 +85,7 @@ public static class DpoJob
         TorchRuntime.EnsureLoaded();
         var settings = options.Dpo.Validate();
         options.Training.Validate();
+        options.Lora?.Validate();
         if (options.MaxLength < 8) throw UserError.InOption("max-length", $"must be at least 8, not {options.MaxLength}");
         string lossName = DpoLossTypes.Name(settings.Loss);
         var (usesReference, live, referenceDir, referenceIsStart) = PlanReference(options, settings);
@@ -110,9 +116,16 @@ public static class DpoJob
         var evalLayout = PairLayout.Sequential(eval.Count, t.BatchSize);
 
         CausalLM? policy = null, liveModel = null;
+        LoraAdapters? adapters = null;
         DpoObjective objective;
         try
         {
+            if (options.Lora is not null)
+            {
+                // The adapters start at B = 0; every reference forward below runs with them switched off.
+                policy = CausalLM.Load(options.Model);
+                adapters = LoraPolicy.Attach(policy, options.Lora, options.Model, options.Training.Seed);
+            }
             IReferenceModel? reference = null;
             var referenceReport = new JsonObject
             {
@@ -125,9 +138,10 @@ public static class DpoJob
                 referenceReport["cache_folder"] = cache.Folder;
                 CausalLM? referenceModel = null;
                 // With the default reference the policy itself computes the values before its first step.
-                CausalLM LoadReference() => referenceModel ??= referenceIsStart ? policy = CausalLM.Load(options.Model) : CausalLM.Load(referenceDir);
+                CausalLM LoadReference() => referenceModel ??= referenceIsStart ? policy ??= CausalLM.Load(options.Model) : CausalLM.Load(referenceDir);
                 try
                 {
+                    using var adaptersOff = adapters?.Disabled();
                     var trainValues = Resolve(cache, "train", train, trainLayout, trainDataset, options.Data, chat, options, referenceDir, LoadReference, referenceReport);
                     ReferenceLogProbs? evalValues = null;
                     if (eval.Count > 0)
@@ -144,8 +158,15 @@ public static class DpoJob
             policy ??= CausalLM.Load(options.Model);
             if (live)
             {
-                liveModel = CausalLM.Load(referenceDir);
-                reference = new LiveReference(liveModel, options.LogitsChunk);
+                if (adapters is not null && referenceIsStart)
+                {
+                    reference = new LiveReference(policy!, options.LogitsChunk, adapters);
+                }
+                else
+                {
+                    liveModel = CausalLM.Load(referenceDir);
+                    reference = new LiveReference(liveModel, options.LogitsChunk);
+                }
             }
             run.Set("reference", referenceReport);
             run.Set("model", new JsonObject
@@ -154,18 +175,17 @@ public static class DpoJob
                 ["parameters"] = policy.ParameterCount,
                 ["non_embedding_parameters"] = policy.NonEmbeddingParameterCount,
             });
+            if (adapters is not null) run.Set("lora", LoraPolicy.Report(adapters, policy));
             var model = policy;
-            objective = new DpoObjective(model, settings, train, eval, reference, chat.PadId, evalLayout, folder =>
-            {
-                model.Save(folder, new ModelSaveOptions { PadTokenId = tokenizer.PadId });
-                ModelFolder.CopyTokenizerFiles(options.Model, folder);
-            }, options.LogitsChunk);
+            var trained = adapters;
+            objective = new DpoObjective(model, settings, train, eval, reference, chat.PadId, evalLayout, folder => LoraPolicy.Save(model, trained, folder, options.Model, tokenizer.PadId), options.LogitsChunk) { Adapters = trained };
         }
         catch (Exception e)
         {
             // The trainer marks its own failures; these happen before it starts.
             run.Fail(e.Message);
             liveModel?.Dispose();
+            adapters?.Dispose();
             policy?.Dispose();
             throw;
         }
@@ -178,6 +198,7 @@ public static class DpoJob
         finally
         {
             liveModel?.Dispose();
+            adapters?.Dispose();
             policy.Dispose();
         }
     }

@@ -2,6 +2,7 @@ using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Data.Collation;
 using PrefLab.Models;
+using PrefLab.Models.Lora;
 using PrefLab.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -43,7 +44,10 @@ public sealed class DpoObjective : ITrainingObjective
     public PairLayout EvalLayout { get; }
     public int Count => train.Count;
     public Func<int, int>? Length => i => train[i].Length;
-    public IEnumerable<Parameter> Parameters => policy.parameters();
+    /// <summary>The LoRA adapters being trained (the base frozen), or null for full fine-tuning.</summary>
+    public LoraAdapters? Adapters { get; init; }
+
+    public IEnumerable<Parameter> Parameters => Adapters?.Parameters ?? policy.parameters();
 
     /// <summary>Per-pair losses: a micro-batch weighs its pair count.</summary>
     public double Weight(IReadOnlyList<int> examples) => examples.Count;
@@ -87,5 +91,13 @@ public sealed class DpoObjective : ITrainingObjective
 
     public void SaveModel(string folder) => save(folder);
 
-    public void LoadModel(string folder) => policy.ReloadWeights(folder);
+    public void SaveCheckpointModel(string folder)
+    {
+        if (Adapters is not null) Adapters.Save(folder); else save(folder);
+    }
+
+    public void LoadModel(string folder)
+    {
+        if (Adapters is not null) Adapters.ReloadWeights(folder); else policy.ReloadWeights(folder);
+    }
 }

@@ -7,7 +7,9 @@ using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Data.Binarization;
 using PrefLab.Data.Collation;
 using PrefLab.Data.Reading;
+using PrefLab.Algorithms.Lora;
 using PrefLab.Models;
+using PrefLab.Models.Lora;
 using PrefLab.Runtime;
 using PrefLab.Text;
 using PrefLab.Text.Chat;
@@ -36,6 +38,9 @@ public sealed record KtoJobOptions
     /// <summary>Data format name (null: detect).</summary>
     public string? Format { get; init; }
     public bool SkipBadRows { get; init; }
+    /// <summary>LoRA adapters to train instead of the whole policy (null: full fine-tuning). The reference is then the
+    /// starting model with the adapters switched off: no second copy.</summary>
+    public LoraConfig? Lora { get; init; }
     /// <summary>How multi-response formats become pairs (null: the format's default); an error for other formats.</summary>
     public BinarizeOptions? Binarize { get; init; }
     /// <summary>The reference model folder (null: the starting model). Must share the tokenizer.</summary>
@@ -65,6 +70,7 @@ public static class KtoJob
         TorchRuntime.EnsureLoaded();
         var settings = options.Kto.Validate();
         options.Training.Validate();
+        options.Lora?.Validate();
         if (options.MaxLength < 8) throw UserError.InOption("max-length", $"must be at least 8, not {options.MaxLength}");
         if (options.Training.BatchSize < 2)
             throw UserError.InOption("batch-size", $"must be at least 2 for KTO, not {options.Training.BatchSize}: its reference point z0 is estimated from mismatched pairs within each micro-batch (TRL refuses 1 too)");
@@ -109,9 +115,16 @@ public static class KtoJob
         var evalLayout = PairLayout.Sequential(eval.Count, t.BatchSize);
 
         CausalLM? policy = null, liveModel = null;
+        LoraAdapters? adapters = null;
         KtoObjective objective;
         try
         {
+            if (options.Lora is not null)
+            {
+                // The adapters start at B = 0; every reference forward below runs with them switched off.
+                policy = CausalLM.Load(options.Model);
+                adapters = LoraPolicy.Attach(policy, options.Lora, options.Model, options.Training.Seed);
+            }
             IReferenceModel reference;
             var referenceReport = new JsonObject
             {
@@ -123,9 +136,10 @@ public static class KtoJob
                 var cache = new ReferenceCache(options.RefCache ?? ReferenceCache.DefaultFolder, options.Console ?? System.Console.Error);
                 referenceReport["cache_folder"] = cache.Folder;
                 CausalLM? referenceModel = null;
-                CausalLM LoadReference() => referenceModel ??= referenceIsStart ? policy = CausalLM.Load(options.Model) : CausalLM.Load(referenceDir);
+                CausalLM LoadReference() => referenceModel ??= referenceIsStart ? policy ??= CausalLM.Load(options.Model) : CausalLM.Load(referenceDir);
                 try
                 {
+                    using var adaptersOff = adapters?.Disabled();
                     var trainValues = Resolve(cache, "train", train, trainLayout, trainDataset, options.Data, chat, options, referenceDir, LoadReference, referenceReport);
                     ReferenceLogProbs? evalValues = null;
                     if (eval.Count > 0)
@@ -140,8 +154,15 @@ public static class KtoJob
             }
             else
             {
-                liveModel = CausalLM.Load(referenceDir);
-                reference = new LiveReference(liveModel, options.LogitsChunk);
+                if (adapters is not null && referenceIsStart)
+                {
+                    reference = new LiveReference(policy!, options.LogitsChunk, adapters);
+                }
+                else
+                {
+                    liveModel = CausalLM.Load(referenceDir);
+                    reference = new LiveReference(liveModel, options.LogitsChunk);
+                }
             }
             policy ??= CausalLM.Load(options.Model);
             run.Set("reference", referenceReport);
@@ -151,17 +172,16 @@ public static class KtoJob
                 ["parameters"] = policy.ParameterCount,
                 ["non_embedding_parameters"] = policy.NonEmbeddingParameterCount,
             });
+            if (adapters is not null) run.Set("lora", LoraPolicy.Report(adapters, policy));
             var model = policy;
-            objective = new KtoObjective(model, settings, train, eval, reference, chat.PadId, evalLayout, folder =>
-            {
-                model.Save(folder, new ModelSaveOptions { PadTokenId = tokenizer.PadId });
-                ModelFolder.CopyTokenizerFiles(options.Model, folder);
-            }, options.LogitsChunk);
+            var trained = adapters;
+            objective = new KtoObjective(model, settings, train, eval, reference, chat.PadId, evalLayout, folder => LoraPolicy.Save(model, trained, folder, options.Model, tokenizer.PadId), options.LogitsChunk) { Adapters = trained };
         }
         catch (Exception e)
         {
             run.Fail(e.Message);
             liveModel?.Dispose();
+            adapters?.Dispose();
             policy?.Dispose();
             throw;
         }
@@ -174,6 +194,7 @@ public static class KtoJob
         finally
         {
             liveModel?.Dispose();
+            adapters?.Dispose();
             policy.Dispose();
         }
     }

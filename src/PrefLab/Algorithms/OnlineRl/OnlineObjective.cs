@@ -30,7 +30,7 @@ public abstract class OnlineObjective : IDisposable
     {
         Session = session;
         Options = options;
-        PolicyParameters = OptimizerFactory.Distinct(session.Policy.parameters()).Where(p => p.requires_grad).ToList();
+        PolicyParameters = OptimizerFactory.Distinct(session.Adapters?.Parameters ?? session.Policy.parameters()).Where(p => p.requires_grad).ToList();
         PolicyOptimizer = OptimizerFactory.AdamW(PolicyParameters, options.Training(options.Lr));
     }
 
@@ -64,7 +64,17 @@ public abstract class OnlineObjective : IDisposable
     public virtual void SaveModels(string folder) => Session.SavePolicy(folder);
 
     /// <summary>Reloads the models saved by <see cref="SaveModels"/> (resume).</summary>
-    public virtual void LoadModels(string folder) => Session.Policy.ReloadWeights(folder);
+    public virtual void LoadModels(string folder)
+    {
+        if (Session.Adapters is not null) Session.Adapters.ReloadWeights(folder); else Session.Policy.ReloadWeights(folder);
+    }
+
+    /// <summary>What a checkpoint holds of the models: <see cref="SaveModels"/>'s, except that a LoRA policy is only
+    /// its adapter (the base never changes).</summary>
+    public virtual void SaveCheckpointModels(string folder)
+    {
+        if (Session.Adapters is not null) Session.Adapters.Save(folder); else Session.SavePolicy(folder);
+    }
 
     /// <summary>State beyond models and optimizers (e.g. the adaptive KL coefficient), as exact strings.</summary>
     public virtual IReadOnlyDictionary<string, string> State() => new Dictionary<string, string>();

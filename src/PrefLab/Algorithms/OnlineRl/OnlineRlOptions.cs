@@ -50,6 +50,9 @@ public abstract record OnlineRlOptions
     /// <summary>The prompt file's format (null: detected).</summary>
     public string? PromptFormat { get; init; }
     public bool SkipBadRows { get; init; }
+    /// <summary>LoRA adapters to train on the policy instead of all its weights (null: full fine-tuning). The
+    /// reference is then the policy with its adapters switched off: no second copy is loaded.</summary>
+    public Models.Lora.LoraConfig? Lora { get; init; }
     /// <summary>Chat format of the policy (null: recognised from its tokenizer_config.json).</summary>
     public string? ChatFormat { get; init; }
     /// <summary>Prompts whose rendered ids are longer are dropped and counted (run.json "prompts").</summary>
@@ -125,6 +128,8 @@ public abstract record OnlineRlOptions
     /// <summary>Checks what a user can get wrong; errors name the option.</summary>
     public virtual void Validate()
     {
+        if (Lora is not null && Lora.Validate().Dropout > 0)
+            throw UserError.InOption("lora-dropout", "must be 0 for online RL: old and reference log-probs are computed without dropout, so the first minibatch's ratio would not be 1");
         if (RewardModel is not null && RewardModels.Count > 0)
             throw UserError.InOption("reward-model", "give either one reward model or an ensemble (RewardModels), not both");
         if (RewardModels.Count == 1)

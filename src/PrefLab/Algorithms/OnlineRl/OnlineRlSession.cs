@@ -2,7 +2,9 @@ using System.Text.Json.Nodes;
 using PrefLab.Data.Collation;
 using PrefLab.Data.Reading;
 using PrefLab.Generation;
+using PrefLab.Algorithms.Lora;
 using PrefLab.Models;
+using PrefLab.Models.Lora;
 using PrefLab.Runtime;
 using PrefLab.Text.Chat;
 using PrefLab.Text;
@@ -18,8 +20,9 @@ namespace PrefLab.Algorithms.OnlineRl;
 public sealed class OnlineRlSession : IDisposable
 {
     OnlineRlSession(OnlineRlOptions options, HfTokenizer tokenizer, ChatTokenizer chat, PromptPool pool, CausalLM policy, CausalLM reference,
-        IRewardScorer reward, GoldRewardScorer? gold, TextGenerator generator)
+        LoraAdapters? adapters, IRewardScorer reward, GoldRewardScorer? gold, TextGenerator generator)
     {
+        Adapters = adapters;
         Options = options;
         Tokenizer = tokenizer;
         Chat = chat;
@@ -29,7 +32,7 @@ public sealed class OnlineRlSession : IDisposable
         Reward = reward;
         Gold = gold;
         Generator = generator;
-        Engine = new RolloutEngine(options, pool, policy, reference, generator, reward, gold);
+        Engine = new RolloutEngine(options, pool, policy, reference, generator, reward, gold) { ReferenceAdaptersOff = adapters };
     }
 
     public OnlineRlOptions Options { get; }
@@ -37,7 +40,11 @@ public sealed class OnlineRlSession : IDisposable
     public ChatTokenizer Chat { get; }
     public PromptPool Pool { get; }
     public CausalLM Policy { get; }
+    /// <summary>The frozen reference: a second copy of the policy folder, or with LoRA the policy itself, run with
+    /// <see cref="Adapters"/> switched off.</summary>
     public CausalLM Reference { get; }
+    /// <summary>The policy's LoRA adapters (the only trained policy tensors), or null for full fine-tuning.</summary>
+    public LoraAdapters? Adapters { get; }
     public IRewardScorer Reward { get; }
     public GoldRewardScorer? Gold { get; }
     public TextGenerator Generator { get; }
@@ -82,14 +89,25 @@ public sealed class OnlineRlSession : IDisposable
             }
             var policy = CausalLM.Load(options.Policy);
             disposables.Add(policy);
-            var reference = CausalLM.Load(options.Policy);
-            disposables.Add(reference);
-            foreach (var parameter in reference.parameters()) parameter.requires_grad_(false);
+            LoraAdapters? adapters = null;
+            CausalLM reference;
+            if (options.Lora is not null)
+            {
+                adapters = LoraPolicy.AttachNew(policy, options.Lora, options.Policy, options.Seed);
+                disposables.Insert(0, adapters);
+                reference = policy; // the base: the policy with its adapters off (no second copy)
+            }
+            else
+            {
+                reference = CausalLM.Load(options.Policy);
+                disposables.Add(reference);
+                foreach (var parameter in reference.parameters()) parameter.requires_grad_(false);
+            }
             var generator = TextGenerator.For(policy, tokenizer);
             if (generator.EosIds.Count == 0)
                 throw UserError.InOption("policy", $"{options.Policy}: no EOS token id (generation_config.json, config.json or the tokenizer): " +
                     "responses could never end and every one would get the missing-EOS penalty");
-            return new OnlineRlSession(options, tokenizer, chat, pool, policy, reference, reward, gold, generator);
+            return new OnlineRlSession(options, tokenizer, chat, pool, policy, reference, adapters, reward, gold, generator);
         }
         catch
         {
@@ -101,23 +119,24 @@ public sealed class OnlineRlSession : IDisposable
     /// <summary>Writes the policy (Hugging Face layout, with the policy folder's tokenizer files) into <paramref name="folder"/>.</summary>
     public void SavePolicy(string folder)
     {
-        Policy.Save(folder, new ModelSaveOptions { PadTokenId = Tokenizer.PadId });
-        ModelFolder.CopyTokenizerFiles(Options.Policy, folder);
+        LoraPolicy.Save(Policy, Adapters, folder, Options.Policy, Tokenizer.PadId);
     }
 
     /// <summary>For run.json: the models and where they came from.</summary>
     public JsonObject DescribeModels() => new()
     {
         ["policy"] = Path.GetFullPath(Options.Policy),
-        ["reference"] = Path.GetFullPath(Options.Policy) + " (frozen copy of the initial policy)",
+        ["reference"] = Path.GetFullPath(Options.Policy) + (Adapters is null ? " (frozen copy of the initial policy)" : " (the policy with its LoRA adapters off)"),
+        ["lora"] = Adapters is null ? null : LoraPolicy.Report(Adapters, Policy),
         ["parameters"] = Policy.ParameterCount,
         ["eos_ids"] = new JsonArray(Generator.EosIds.Select(id => (JsonNode?)id).ToArray()),
     };
 
     public void Dispose()
     {
+        Adapters?.Dispose();
         Policy.Dispose();
-        Reference.Dispose();
+        if (!ReferenceEquals(Reference, Policy)) Reference.Dispose();
         if (!ReferenceEquals(Reward, Gold)) Reward.Dispose();
         Gold?.Dispose();
     }

@@ -61,7 +61,7 @@ public static class OnlineTrainer
             Label = objective.Command, Unit = "update", TotalSteps = totalSteps, LogEvery = options.LogEvery, SaveEvery = options.SaveEvery,
             Capture = step => new TrainerState(step, (int)(step * options.RolloutBatchSize / session.Pool.Count), 0,
                 CheckpointStore.CaptureTorchRng(), objective.State()),
-            SaveModels = objective.SaveModels, Optimizers = objective.Optimizers, AfterStep = options.AfterStep,
+            SaveModels = objective.SaveModels, SaveCheckpointModels = objective.SaveCheckpointModels, Optimizers = objective.Optimizers, AfterStep = options.AfterStep,
         };
         return TrainingLoop.Run(loop, run, store, logger, resumed?.State.Step ?? 0, step =>
             new LoopStep(Update(session, objective, step, rolloutLog), session.Pool.EpochAt(step + 1, options.RolloutBatchSize)));

@@ -31,6 +31,8 @@ public sealed class RolloutEngine
     public PromptPool Pool { get; }
     public CausalLM Policy { get; }
     public CausalLM Reference { get; }
+    /// <summary>Switched off for the reference forward when the reference is the policy with LoRA adapters.</summary>
+    public Models.Lora.LoraAdapters? ReferenceAdaptersOff { get; init; }
     public TextGenerator Generator { get; }
     public IRewardScorer Reward { get; }
     public GoldRewardScorer? Gold { get; }
@@ -78,7 +80,8 @@ public sealed class RolloutEngine
     {
         var clock = Stopwatch.StartNew();
         rollout.OldLogProbs = Forward(rollout, microBatches, Policy);
-        rollout.RefLogProbs = Forward(rollout, microBatches, Reference);
+        using (ReferenceAdaptersOff?.Disabled())
+            rollout.RefLogProbs = Forward(rollout, microBatches, Reference);
         rollout.LogProbSeconds = clock.Elapsed.TotalSeconds;
     }
 

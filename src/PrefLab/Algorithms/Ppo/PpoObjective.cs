@@ -172,6 +172,17 @@ public sealed class PpoObjective : OnlineObjective
     public override void SaveModels(string folder)
     {
         base.SaveModels(folder);
+        SaveValue(folder);
+    }
+
+    public override void SaveCheckpointModels(string folder)
+    {
+        base.SaveCheckpointModels(folder);
+        SaveValue(folder);
+    }
+
+    void SaveValue(string folder)
+    {
         string valueFolder = Path.Combine(folder, ValueFolder);
         Directory.CreateDirectory(valueFolder);
         value.Save(valueFolder, new ModelSaveOptions { PadTokenId = Session.Tokenizer.PadId });

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using PrefLab.Data.Collation;
 using PrefLab.Data.Reading;
+using PrefLab.Algorithms.Lora;
 using PrefLab.Models;
+using PrefLab.Models.Lora;
 using PrefLab.Runtime;
 using PrefLab.Text.Chat;
 using PrefLab.Text;
@@ -32,6 +34,8 @@ public sealed record SftJobOptions
     /// <summary>Data format name (null: detect).</summary>
     public string? Format { get; init; }
     public bool SkipBadRows { get; init; }
+    /// <summary>LoRA adapters to train instead of the whole model (null: full fine-tuning).</summary>
+    public LoraConfig? Lora { get; init; }
     /// <summary>What run.json records as the options (the CLI passes the resolved command line).</summary>
     public IReadOnlyDictionary<string, object?> RecordedOptions { get; init; } = new Dictionary<string, object?>();
     /// <summary>Where compact metric lines go when no progress bar carries them.</summary>
@@ -67,7 +71,9 @@ public static class SftJob
         }
         if (train.Count == 0) throw UserError.InOption("data", $"{options.Data}: no training examples left after tokenization ({dataReport.ToJsonString()})");
 
+        options.Lora?.Validate();
         using var model = CausalLM.Load(options.Model);
+        using var adapters = LoraPolicy.Attach(model, options.Lora, options.Model, options.Training.Seed);
         var run = RunDirectory.Start(options.Output, command, options.RecordedOptions, options.Training.Seed, options.Training.Resume);
         run.Set("data", dataReport);
         run.Set("model", new JsonObject
@@ -76,11 +82,9 @@ public static class SftJob
             ["parameters"] = model.ParameterCount,
             ["non_embedding_parameters"] = model.NonEmbeddingParameterCount,
         });
-        var objective = new SftObjective(model, train, eval, padId, options.Training.BatchSize, folder =>
-        {
-            model.Save(folder, new ModelSaveOptions { PadTokenId = tokenizer.PadId });
-            ModelFolder.CopyTokenizerFiles(options.Model, folder);
-        });
+        if (adapters is not null) run.Set("lora", LoraPolicy.Report(adapters, model));
+        var objective = new SftObjective(model, train, eval, padId, options.Training.BatchSize,
+            folder => LoraPolicy.Save(model, adapters, folder, options.Model, tokenizer.PadId)) { Adapters = adapters };
         var logger = new MetricsLogger(run, options.Training.Tensorboard, options.Console);
         return new Trainer(objective, options.Training, run, logger, command) { AfterStep = options.AfterStep }.Run();
     }

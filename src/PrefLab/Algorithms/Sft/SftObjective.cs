@@ -1,5 +1,6 @@
 using PrefLab.Data.Collation;
 using PrefLab.Models;
+using PrefLab.Models.Lora;
 using PrefLab.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,7 +32,10 @@ public sealed class SftObjective : ITrainingObjective
 
     public int Count => train.Count;
     public Func<int, int>? Length => i => train[i].Length;
-    public IEnumerable<Parameter> Parameters => model.parameters();
+    /// <summary>The LoRA adapters being trained (the base frozen), or null for full fine-tuning.</summary>
+    public LoraAdapters? Adapters { get; init; }
+
+    public IEnumerable<Parameter> Parameters => Adapters?.Parameters ?? model.parameters();
 
     public double Weight(IReadOnlyList<int> examples) => examples.Sum(i => LanguageModelingLoss.Targets(train[i].LossMask));
 
@@ -69,5 +73,13 @@ public sealed class SftObjective : ITrainingObjective
 
     public void SaveModel(string folder) => save(folder);
 
-    public void LoadModel(string folder) => model.ReloadWeights(folder);
+    public void SaveCheckpointModel(string folder)
+    {
+        if (Adapters is not null) Adapters.Save(folder); else save(folder);
+    }
+
+    public void LoadModel(string folder)
+    {
+        if (Adapters is not null) Adapters.ReloadWeights(folder); else model.ReloadWeights(folder);
+    }
 }

@@ -15,6 +15,9 @@ public sealed class Linear : nn.Module
     [ComponentName(Name = "weight")] readonly Parameter weight;
     [ComponentName(Name = "bias")] readonly Parameter? bias;
     readonly ComputePrecision precision;
+    // Not a registered component: a LoRA adapter's parameters belong to its Lora.LoraAdapters set (PEFT's names),
+    // never to the model's named_parameters, so saving, loading and counting the base model are unchanged.
+    Lora.LoraAdapter? adapter;
 
     /// <param name="inputMajor">True for GPT-2's Conv1D layout: weight [in, out].</param>
     public Linear(long inFeatures, long outFeatures, bool hasBias, ComputePrecision precision, bool inputMajor = false)
@@ -31,8 +34,22 @@ public sealed class Linear : nn.Module
     public Parameter Weight => weight;
     public Parameter? Bias => bias;
 
-    /// <summary>x [..., in] -> [..., out].</summary>
-    public Tensor forward(Tensor x) => Apply(x, weight, bias, InputMajor, precision);
+    public ComputePrecision Precision => precision;
+
+    /// <summary>The LoRA adapter attached to this layer (<see cref="Lora.LoraAdapters"/>), or null.</summary>
+    public Lora.LoraAdapter? Adapter
+    {
+        get => adapter;
+        internal set => adapter = value;
+    }
+
+    /// <summary>x [..., in] -> [..., out]; with an enabled LoRA adapter, W x + b + (alpha/r) B A dropout(x).</summary>
+    public Tensor forward(Tensor x)
+    {
+        if (adapter is null || !adapter.Enabled) return Apply(x, weight, bias, InputMajor, precision);
+        using var scope = NewDisposeScope();
+        return (Apply(x, weight, bias, InputMajor, precision) + adapter.Delta(x)).MoveToOuterDisposeScope();
+    }
 
     /// <summary>The product every weight goes through (also the tied output head, whose weight is the embedding).</summary>
     public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, bool inputMajor, ComputePrecision precision)

@@ -1,6 +1,7 @@
 using PrefLab.Algorithms.Common;
 using PrefLab.Data.Collation;
 using PrefLab.Models;
+using PrefLab.Models.Lora;
 using static TorchSharp.torch;
 
 namespace PrefLab.Algorithms.Dpo.Reference;
@@ -25,11 +26,14 @@ public sealed class PrecomputedReference(ReferenceLogProbs train, ReferenceLogPr
 }
 
 /// <summary>A reference model kept in memory and run on every micro-batch (<c>--ref-cache off</c>).</summary>
-public sealed class LiveReference(CausalLM model, LogitChunking? chunking = null) : IReferenceModel
+/// <remarks>With <paramref name="adapters"/> the reference is <paramref name="model"/> itself with its LoRA adapters
+/// switched off for the forward: the base model, without a second copy.</remarks>
+public sealed class LiveReference(CausalLM model, LogitChunking? chunking = null, LoraAdapters? adapters = null) : IReferenceModel
 {
     public (Tensor Chosen, Tensor Rejected) LogProbs(DpoSplit split, IReadOnlyList<int> examples, TokenBatch batch)
     {
         using var noGrad = no_grad();
+        using var adaptersOff = adapters?.Disabled();
         var logps = PairLogProbs.Of(model, batch, chunking);
         return (logps.Chosen, logps.Rejected);
     }
