@@ -17,40 +17,11 @@ using PrefLab.Training;
 
 namespace PrefLab.Algorithms.Kto;
 
-/// <summary>Everything a KTO run needs; the CLI (<c>preflab kto</c>) and the lab both build one.</summary>
-public sealed record KtoJobOptions
+/// <summary>Everything a KTO run needs; the CLI (<c>preflab kto</c>) and the lab both build one. The data: labelled
+/// completions (<c>unpaired</c>: prompt, completion, label) or any preference format.</summary>
+public sealed record KtoJobOptions : PreferenceJobOptions
 {
-    /// <summary>The policy to start from (usually an SFT model), Hugging Face layout with tokenizer files.</summary>
-    public required string Model { get; init; }
-    /// <summary>Labelled completions (<c>unpaired</c>: prompt, completion, label) or any preference format, whose
-    /// pairs each give a desirable and an undesirable example.</summary>
-    public required string Data { get; init; }
-    public required string Output { get; init; }
-    /// <summary>Held-out data in the same forms: <c>eval/loss</c>, <c>eval/rewards/chosen</c>, ... at each evaluation.</summary>
-    public string? EvalData { get; init; }
     public KtoOptions Kto { get; init; } = new();
-    /// <summary>The loop's options; the default is DPO's recipe (<see cref="DpoJob.PaperTraining"/>).</summary>
-    public TrainingOptions Training { get; init; } = DpoJob.PaperTraining;
-    /// <summary>Longest sequence (prompt + completion) in tokens.</summary>
-    public int MaxLength { get; init; } = DpoJob.DefaultMaxLength;
-    public TruncationPolicy Truncation { get; init; } = TruncationPolicy.Truncate;
-    public string? ChatFormat { get; init; }
-    /// <summary>Data format name (null: detect).</summary>
-    public string? Format { get; init; }
-    public bool SkipBadRows { get; init; }
-    /// <summary>LoRA adapters to train instead of the whole policy (null: full fine-tuning). The reference is then the
-    /// starting model with the adapters switched off: no second copy.</summary>
-    public LoraConfig? Lora { get; init; }
-    /// <summary>How multi-response formats become pairs (null: the format's default); an error for other formats.</summary>
-    public BinarizeOptions? Binarize { get; init; }
-    /// <summary>The reference model folder (null: the starting model). Must share the tokenizer.</summary>
-    public string? ReferenceModel { get; init; }
-    /// <summary>Where reference log-probs are cached (DPO's cache: a folder, null for the default, or "off" for a live reference).</summary>
-    public string? RefCache { get; init; }
-    public LogitChunking LogitsChunk { get; init; } = LogitChunking.Auto;
-    public IReadOnlyDictionary<string, object?> RecordedOptions { get; init; } = new Dictionary<string, object?>();
-    public TextWriter? Console { get; init; }
-    public Action<long>? AfterStep { get; init; }
 }
 
 /// <summary>
