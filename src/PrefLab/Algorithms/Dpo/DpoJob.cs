@@ -52,7 +52,7 @@ public static class DpoJob
         options.Lora?.Validate();
         if (options.MaxLength < 8) throw UserError.InOption("max-length", $"must be at least 8, not {options.MaxLength}");
         string lossName = DpoLossTypes.Name(settings.Loss);
-        var (usesReference, live, referenceDir, referenceIsStart) = PlanReference(options, settings);
+        var plan = ReferencePlan.Of(options, DpoLossTypes.UsesReference(settings.Loss), "--loss " + lossName);
 
         var tokenizer = TokenizerLoader.Load(options.Model);
         var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, options.ChatFormat));
@@ -79,111 +79,22 @@ public static class DpoJob
             t.BucketByLength ? i => train[i].Length : null));
         var evalLayout = PairLayout.Sequential(eval.Count, t.BatchSize);
 
-        CausalLM? policy = null, liveModel = null;
-        LoraAdapters? adapters = null;
-        DpoObjective objective;
-        try
-        {
-            if (options.Lora is not null)
+        var (models, objective) = PreferenceModels.Load(options, plan, run,
+            (cache, loadReference, report) =>
             {
-                // The adapters start at B = 0; every reference forward below runs with them switched off.
-                policy = CausalLM.Load(options.Model);
-                adapters = LoraPolicy.Attach(policy, options.Lora, options.Model, options.Training.Seed);
-            }
-            IReferenceModel? reference = null;
-            var referenceReport = new JsonObject
-            {
-                ["mode"] = !usesReference ? "none" : live ? "live" : "cached",
-                ["model"] = usesReference ? Path.GetFullPath(referenceDir) : null,
-            };
-            if (usesReference && !live)
-            {
-                var cache = new ReferenceCache(options.RefCache ?? ReferenceCache.DefaultFolder, options.Console ?? System.Console.Error);
-                referenceReport["cache_folder"] = cache.Folder;
-                CausalLM? referenceModel = null;
-                // With the default reference the policy itself computes the values before its first step.
-                CausalLM LoadReference() => referenceModel ??= referenceIsStart ? policy ??= CausalLM.Load(options.Model) : CausalLM.Load(referenceDir);
-                try
-                {
-                    using var adaptersOff = adapters?.Disabled();
-                    var trainValues = Resolve(cache, "train", train, trainLayout, trainDataset, options.Data, chat, options, referenceDir, LoadReference, referenceReport);
-                    ReferenceLogProbs? evalValues = null;
-                    if (eval.Count > 0)
-                        evalValues = Resolve(cache, "eval", eval, evalLayout, evalDataset!, options.EvalData!, chat, options, referenceDir, LoadReference, referenceReport);
-                    reference = new PrecomputedReference(trainValues, evalValues);
-                }
-                finally
-                {
-                    // A separate reference model is released before training starts: training holds one model.
-                    if (referenceModel is not null && !ReferenceEquals(referenceModel, policy)) referenceModel.Dispose();
-                }
-                referenceReport["released_before_training"] = true;
-            }
-            policy ??= CausalLM.Load(options.Model);
-            if (live)
-            {
-                if (adapters is not null && referenceIsStart)
-                {
-                    reference = new LiveReference(policy!, options.LogitsChunk, adapters);
-                }
-                else
-                {
-                    liveModel = CausalLM.Load(referenceDir);
-                    reference = new LiveReference(liveModel, options.LogitsChunk);
-                }
-            }
-            run.Set("reference", referenceReport);
-            run.Set("model", new JsonObject
-            {
-                ["from"] = Path.GetFullPath(options.Model),
-                ["parameters"] = policy.ParameterCount,
-                ["non_embedding_parameters"] = policy.NonEmbeddingParameterCount,
-            });
-            if (adapters is not null) run.Set("lora", LoraPolicy.Report(adapters, policy));
-            var model = policy;
-            var trained = adapters;
-            objective = new DpoObjective(model, settings, train, eval, reference, chat.PadId, evalLayout, folder => LoraPolicy.Save(model, trained, folder, options.Model, tokenizer.PadId), options.LogitsChunk) { Adapters = trained };
-        }
-        catch (Exception e)
-        {
-            // The trainer marks its own failures; these happen before it starts.
-            run.Fail(e.Message);
-            liveModel?.Dispose();
-            adapters?.Dispose();
-            policy?.Dispose();
-            throw;
-        }
-
-        try
+                var trainValues = Resolve(cache, "train", train, trainLayout, trainDataset, options.Data, chat, options, plan.Folder, loadReference, report);
+                ReferenceLogProbs? evalValues = null;
+                if (eval.Count > 0)
+                    evalValues = Resolve(cache, "eval", eval, evalLayout, evalDataset!, options.EvalData!, chat, options, plan.Folder, loadReference, report);
+                return new PrecomputedReference(trainValues, evalValues);
+            },
+            m => new DpoObjective(m.Policy, settings, train, eval, m.Reference, chat.PadId, evalLayout,
+                folder => m.Save(folder, options.Model, tokenizer.PadId), options.LogitsChunk) { Adapters = m.Adapters });
+        using (models)
         {
             var logger = new MetricsLogger(run, options.Training.Tensorboard, options.Console);
             return new Trainer(objective, options.Training, run, logger, "dpo") { AfterStep = options.AfterStep }.Run();
         }
-        finally
-        {
-            liveModel?.Dispose();
-            adapters?.Dispose();
-            policy.Dispose();
-        }
-    }
-
-    /// <summary>Whether the loss has a reference, whether it runs live (<c>--ref-cache off</c>) or from the cache, its
-    /// folder and whether that is the starting model; refuses reference options a reference-free loss would ignore.</summary>
-    static (bool Uses, bool Live, string Folder, bool IsStart) PlanReference(DpoJobOptions options, DpoSettings settings)
-    {
-        bool usesReference = DpoLossTypes.UsesReference(settings.Loss);
-        string lossName = DpoLossTypes.Name(settings.Loss);
-        if (!usesReference && options.ReferenceModel is not null)
-            throw UserError.InOption("ref-model", $"does not apply to --loss {lossName}, which has no reference model; given {options.ReferenceModel}");
-        if (!usesReference && options.RefCache is not null)
-            throw UserError.InOption("ref-cache", $"does not apply to --loss {lossName}, which has no reference model; given {options.RefCache}");
-        if (options.ReferenceModel is { } given && !Directory.Exists(given))
-            throw UserError.InOption("ref-model", $"folder not found: {given}");
-        bool live = usesReference && string.Equals(options.RefCache?.Trim(), ReferenceCache.Off, StringComparison.OrdinalIgnoreCase);
-        string referenceDir = options.ReferenceModel ?? options.Model;
-        bool referenceIsStart = SameFolder(referenceDir, options.Model);
-        if (usesReference && !referenceIsStart) CheckCompatible(options.Model, referenceDir);
-        return (usesReference, live, referenceDir, referenceIsStart);
     }
 
     static ReadOptions ReadOptionsOf(DpoJobOptions options) => new()

@@ -45,12 +45,7 @@ public static class KtoJob
         if (options.MaxLength < 8) throw UserError.InOption("max-length", $"must be at least 8, not {options.MaxLength}");
         if (options.Training.BatchSize < 2)
             throw UserError.InOption("batch-size", $"must be at least 2 for KTO, not {options.Training.BatchSize}: its reference point z0 is estimated from mismatched pairs within each micro-batch (TRL refuses 1 too)");
-        if (options.ReferenceModel is { } given && !Directory.Exists(given))
-            throw UserError.InOption("ref-model", $"folder not found: {given}");
-        bool live = string.Equals(options.RefCache?.Trim(), ReferenceCache.Off, StringComparison.OrdinalIgnoreCase);
-        string referenceDir = options.ReferenceModel ?? options.Model;
-        bool referenceIsStart = DpoJob.SameFolder(referenceDir, options.Model);
-        if (!referenceIsStart) DpoJob.CheckCompatible(options.Model, referenceDir);
+        var plan = ReferencePlan.Of(options, uses: true, "kto");
 
         var tokenizer = TokenizerLoader.Load(options.Model);
         var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, options.ChatFormat));
@@ -85,88 +80,21 @@ public static class KtoJob
             t.BucketByLength ? i => train[i].Length : null));
         var evalLayout = PairLayout.Sequential(eval.Count, t.BatchSize);
 
-        CausalLM? policy = null, liveModel = null;
-        LoraAdapters? adapters = null;
-        KtoObjective objective;
-        try
-        {
-            if (options.Lora is not null)
+        var (models, objective) = PreferenceModels.Load(options, plan, run,
+            (cache, loadReference, report) =>
             {
-                // The adapters start at B = 0; every reference forward below runs with them switched off.
-                policy = CausalLM.Load(options.Model);
-                adapters = LoraPolicy.Attach(policy, options.Lora, options.Model, options.Training.Seed);
-            }
-            IReferenceModel reference;
-            var referenceReport = new JsonObject
-            {
-                ["mode"] = live ? "live" : "cached",
-                ["model"] = Path.GetFullPath(referenceDir),
-            };
-            if (!live)
-            {
-                var cache = new ReferenceCache(options.RefCache ?? ReferenceCache.DefaultFolder, options.Console ?? System.Console.Error);
-                referenceReport["cache_folder"] = cache.Folder;
-                CausalLM? referenceModel = null;
-                CausalLM LoadReference() => referenceModel ??= referenceIsStart ? policy ??= CausalLM.Load(options.Model) : CausalLM.Load(referenceDir);
-                try
-                {
-                    using var adaptersOff = adapters?.Disabled();
-                    var trainValues = Resolve(cache, "train", train, trainLayout, trainDataset, options.Data, chat, options, referenceDir, LoadReference, referenceReport);
-                    ReferenceLogProbs? evalValues = null;
-                    if (eval.Count > 0)
-                        evalValues = Resolve(cache, "eval", eval, evalLayout, evalDataset!, options.EvalData!, chat, options, referenceDir, LoadReference, referenceReport);
-                    reference = new PrecomputedReference(trainValues, evalValues);
-                }
-                finally
-                {
-                    if (referenceModel is not null && !ReferenceEquals(referenceModel, policy)) referenceModel.Dispose();
-                }
-                referenceReport["released_before_training"] = true;
-            }
-            else
-            {
-                if (adapters is not null && referenceIsStart)
-                {
-                    reference = new LiveReference(policy!, options.LogitsChunk, adapters);
-                }
-                else
-                {
-                    liveModel = CausalLM.Load(referenceDir);
-                    reference = new LiveReference(liveModel, options.LogitsChunk);
-                }
-            }
-            policy ??= CausalLM.Load(options.Model);
-            run.Set("reference", referenceReport);
-            run.Set("model", new JsonObject
-            {
-                ["from"] = Path.GetFullPath(options.Model),
-                ["parameters"] = policy.ParameterCount,
-                ["non_embedding_parameters"] = policy.NonEmbeddingParameterCount,
-            });
-            if (adapters is not null) run.Set("lora", LoraPolicy.Report(adapters, policy));
-            var model = policy;
-            var trained = adapters;
-            objective = new KtoObjective(model, settings, train, eval, reference, chat.PadId, evalLayout, folder => LoraPolicy.Save(model, trained, folder, options.Model, tokenizer.PadId), options.LogitsChunk) { Adapters = trained };
-        }
-        catch (Exception e)
-        {
-            run.Fail(e.Message);
-            liveModel?.Dispose();
-            adapters?.Dispose();
-            policy?.Dispose();
-            throw;
-        }
-
-        try
+                var trainValues = Resolve(cache, "train", train, trainLayout, trainDataset, options.Data, chat, options, plan.Folder, loadReference, report);
+                ReferenceLogProbs? evalValues = null;
+                if (eval.Count > 0)
+                    evalValues = Resolve(cache, "eval", eval, evalLayout, evalDataset!, options.EvalData!, chat, options, plan.Folder, loadReference, report);
+                return new PrecomputedReference(trainValues, evalValues);
+            },
+            m => new KtoObjective(m.Policy, settings, train, eval, m.Reference!, chat.PadId, evalLayout,
+                folder => m.Save(folder, options.Model, tokenizer.PadId), options.LogitsChunk) { Adapters = m.Adapters });
+        using (models)
         {
             var logger = new MetricsLogger(run, options.Training.Tensorboard, options.Console);
             return new Trainer(objective, options.Training, run, logger, "kto") { AfterStep = options.AfterStep }.Run();
-        }
-        finally
-        {
-            liveModel?.Dispose();
-            adapters?.Dispose();
-            policy.Dispose();
         }
     }
 
