@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using PrefLab.Lab.Execution;
 using PrefLab.Lab.Grid;
 using PrefLab.Lab.Plan;
+using PrefLab.Lab.Report;
 using PrefLab.Runtime;
 using Xunit;
 
@@ -83,6 +85,27 @@ public class EnsembleGridTests
         var changed = min.Nodes.Where(n => !before.Contains(n.Id)).ToList();
         Assert.Equal([NodeKind.RmEvaluation, NodeKind.Policy, NodeKind.BestOfN, NodeKind.Evaluation], changed.Select(n => n.Kind).Distinct().Order());
         Assert.All(changed.Where(n => n.Kind != NodeKind.Evaluation), n => Assert.Equal("min", n.Settings.GetString("ensemble")));
+    }
+
+    [Fact]
+    public void Adding_an_ensemble_to_a_lab_trains_no_reward_model_again_and_the_report_shows_it_as_a_level()
+    {
+        using var dir = new TempDir();
+        var executor = new FakeExecutor();
+        var first = LabRunner.Run(LabGrids.Write(dir, LabGrids.Study), dir.File("lab"), executor, LabGrids.Quiet());
+        Assert.True(first.Complete);
+        int trained = executor.Calls[NodeKind.RewardModel];
+
+        var second = LabRunner.Run(LabGrids.Write(dir, StudyWithEnsemble, "ensemble.yaml"), dir.File("lab"), executor, LabGrids.Quiet());
+        Assert.True(second.Complete);
+        Assert.Equal(first.Plan.Nodes.Count, second.Reused);
+        Assert.Equal(trained, executor.Calls[NodeKind.RewardModel]);
+
+        var report = LabReport.Write(dir.File("lab"), LabGrids.FastReport());
+        Assert.Contains(report.Instrument.RewardModels, r => r.RewardModel == "both" && r.Dataset == "noisy+good");
+        Assert.Contains(report.Instrument.Uplifts, u => u.Algorithm == "ppo" && u.RewardModel == "both");
+        string text = File.ReadAllText(dir.File("lab/report.md"));
+        Assert.Contains("| both on noisy+good |", text);
     }
 
     public static TheoryData<string, int, string> Errors => new()
