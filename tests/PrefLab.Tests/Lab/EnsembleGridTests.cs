@@ -118,6 +118,7 @@ public class EnsembleGridTests
         { "{ ensemble: [rm-small, rm-large], combine: weights }", 16, "field 'reward_model.both.weights': missing: `combine: weights` needs one weight per member (2)" },
         { "{ ensemble: [rm-small, rm-large], weights: [1, 2] }", 16, "field 'reward_model.both.weights': applies only with `combine: weights`, not `combine: mean`" },
         { "{ ensemble: [rm-small, rm-large], combine: weights, weights: [1, -2] }", 16, "field 'reward_model.both.weights': weight 2 is -2; weights must be non-negative" },
+        { "{ ensemble: [rm-small, rm-large], combine: weights, weights: [1, .nan] }", 16, "field 'reward_model.both.weights': '.nan' is not a finite number" },
         { "{ ensemble: [rm-small, rm-large], combine: weights, weights: [0, 0] }", 16, "field 'reward_model.both.weights': are all zero" },
         { "{ ensemble: [rm-small, rm-large], combine: median }", 16, "field 'reward_model.both.combine': 'median' is not a combiner (mean, min, weights)" },
         { "{ ensemble: [rm-small, rm-large], lr: 1.0e-5 }", 16, "field 'reward_model.both.lr': an ensemble combines other reward_model levels" },
