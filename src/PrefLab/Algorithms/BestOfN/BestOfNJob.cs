@@ -18,81 +18,6 @@ using PrefLab.World;
 
 namespace PrefLab.Algorithms.BestOfN;
 
-/// <summary>What a best-of-N run needs; the CLI (<c>preflab bon</c>) and the lab build one.</summary>
-public sealed record BestOfNOptions
-{
-    /// <summary>The policy (causal LM folder with tokenizer files) to sample from.</summary>
-    public required string Policy { get; init; }
-    /// <summary>The reward model folder (its stored normalisation, if any, is applied to the written rewards;
-    /// the ranking does not depend on it).</summary>
-    public required string RewardModel { get; init; }
-    /// <summary>An ensemble's other members (after <see cref="RewardModel"/>, its first): each member's normalised
-    /// reward (raw when it stores no normalisation) combined by <see cref="Ensemble"/>; empty: one reward model.</summary>
-    public IReadOnlyList<string> AdditionalRewardModels { get; init; } = [];
-    /// <summary>The ensemble's rule (null with one reward model: then mean if members are given).</summary>
-    public RewardEnsemble? Ensemble { get; init; }
-    public required string Prompts { get; init; }
-    public required string Output { get; init; }
-    /// <summary>Samples per prompt.</summary>
-    public int N { get; init; } = 16;
-    /// <summary>The k of best-of-k to report (each at most <see cref="N"/>), all from the same N samples.</summary>
-    public IReadOnlyList<int> ReportN { get; init; } = [1, 4, 16];
-    /// <summary>Sampling settings; the default temperature 0.7 is the paper's sampling temperature.</summary>
-    public GenerationOptions Generation { get; init; } = new() { Temperature = 0.7, MaxNewTokens = 128 };
-    /// <summary>A World folder: score every sample with the gold judge and report the pick's gold score per category.</summary>
-    public string? World { get; init; }
-    public string? ChatFormat { get; init; }
-    public ReadOptions Read { get; init; } = new();
-    public RewardModelOptions Scoring { get; init; } = new();
-    /// <summary>Use only the first this many prompts of the file.</summary>
-    public int? MaxPrompts { get; init; }
-    public BootstrapOptions Bootstrap { get; init; } = BootstrapOptions.Default;
-}
-
-/// <summary>Best-of-k for one k: the expected (normalised) reward of the pick, and on a World its gold score.</summary>
-/// <param name="Gold">Mean gold score of the RM's pick (over prompts the World knows), 95% bootstrap interval over prompts.</param>
-/// <param name="GoldOracle">The same if the pick were made by the gold judge itself: the ceiling for a perfect reward model.</param>
-/// <param name="GoldByCategory">Mean gold score of the pick per category.</param>
-public sealed record BestOfKResult(int K, Estimate Reward, Estimate? Gold, Estimate? GoldOracle, IReadOnlyDictionary<string, double> GoldByCategory);
-
-/// <summary>What <see cref="BestOfNJob.Run"/> did and measured.</summary>
-public sealed record BestOfNResult(int Prompts, int N, long Samples, long Unscored, long WithoutEos, int PromptsInSummary, int PromptsWithGold,
-    IReadOnlyDictionary<string, int> PromptsByCategory, IReadOnlyList<BestOfKResult> ByK, string SamplesFile, string BestFile, string SummaryFile)
-{
-    public JsonObject ToJson()
-    {
-        static JsonObject E(Estimate e) => new() { ["mean"] = e.Mean, ["lower"] = e.Lower, ["upper"] = e.Upper, ["n"] = e.N };
-        var categories = new JsonObject();
-        foreach (var (name, count) in PromptsByCategory) categories[name] = count;
-        return new JsonObject
-        {
-            ["prompts"] = Prompts,
-            ["n"] = N,
-            ["samples"] = Samples,
-            ["unscored_samples"] = Unscored,
-            ["samples_without_eos"] = WithoutEos,
-            ["prompts_in_summary"] = PromptsInSummary,
-            ["prompts_with_gold"] = PromptsWithGold,
-            ["prompts_by_category"] = categories,
-            ["estimator"] = "best-of-k from the same N samples per prompt: the expected value of the RM's pick over every k-subset of the N (without replacement)",
-            ["by_k"] = new JsonArray(ByK.Select(k =>
-            {
-                var gold = new JsonObject();
-                foreach (var (name, value) in k.GoldByCategory) gold[name] = value;
-                return (JsonNode)new JsonObject
-                {
-                    ["k"] = k.K,
-                    ["reward"] = E(k.Reward),
-                    ["gold"] = k.Gold is { } g ? E(g) : null,
-                    ["gold_oracle"] = k.GoldOracle is { } o ? E(o) : null,
-                    ["gold_by_category"] = k.Gold is null ? null : gold,
-                };
-            }).ToArray()),
-            ["files"] = new JsonObject { ["samples"] = SamplesFile, ["best"] = BestFile, ["summary"] = SummaryFile },
-        };
-    }
-}
-
 /// <summary>
 /// Best-of-N: N samples per prompt from a policy, each scored by a reward model; the top-scored sample is the
 /// answer. Writes OUT/samples.jsonl (every sample with its reward, and gold score on a World), OUT/best.jsonl
@@ -110,12 +35,7 @@ public static class BestOfNJob
     {
         TorchRuntime.EnsureLoaded();
         var ks = ReportedKs(options);
-        var folders = (IReadOnlyList<string>)[options.RewardModel, .. options.AdditionalRewardModels];
-        if (options.Ensemble is not null && folders.Count < 2)
-            throw UserError.InOption("ensemble", "combines two or more reward models: repeat --reward-model");
-        var rule = folders.Count < 2 ? null : options.Ensemble ?? RewardEnsemble.Create(EnsembleCombiner.Mean, null, folders.Count);
-        if (rule?.Weights is { } w && w.Count != folders.Count)
-            throw UserError.InOption("ensemble-weights", $"gives {w.Count} weights for {folders.Count} reward models; give one per --reward-model");
+        var rule = EnsembleRule(options);
         options.Generation.Validate();
         var (prompts, world, tasks) = ReadPrompts(options);
 
@@ -125,11 +45,7 @@ public static class BestOfNJob
         var tokenizer = TokenizerLoader.Load(options.Policy);
         var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, options.ChatFormat));
         using var policy = CausalLM.Load(options.Policy);
-        using var rm = RewardModel.Load(options.RewardModel, options.Scoring);
-        var others = new List<RewardModel>();
-        using var disposeOthers = new DisposeAll(others);
-        foreach (string folder in options.AdditionalRewardModels) others.Add(RewardModel.Load(folder, options.Scoring));
-        var members = (IReadOnlyList<RewardModel>)[rm, .. others];
+        using var scorer = new BestOfNScorer(options.RewardModel, options.AdditionalRewardModels, rule, options.Scoring);
         var generator = TextGenerator.For(policy, tokenizer);
 
         var summaries = new List<PromptSummary>();
@@ -140,8 +56,6 @@ public static class BestOfNJob
 
         IEnumerable<JsonObject> Samples(IProgressTask progress)
         {
-            var collation = new CollationReport();
-            var memberCollations = others.Select(_ => new CollationReport()).ToArray();
             for (int chunk = 0, start = 0; start < prompts.Count; chunk++, start += PromptsPerChunk)
             {
                 int count = Math.Min(PromptsPerChunk, prompts.Count - start);
@@ -149,19 +63,11 @@ public static class BestOfNJob
                 var generation = options.Generation with { Seed = Seeding.Derive(options.Generation.Seed, "bon/chunk/" + chunk.ToString(CultureInfo.InvariantCulture)) };
                 var generated = generator.Generate(chat, repeated, generation, done => progress.Advance(done));
                 var conversations = repeated.Select((p, j) => (IReadOnlyList<Message>)[.. p, Message.Assistant(generated[j].Text ?? "")]).ToList();
-                var raw = rm.TryScoreRaw(conversations, collation);
-                // With an ensemble: [member][sample] each member's normalised reward (null where it could not score).
-                var memberRewards = rule is null ? null : members.Select((m, j) =>
-                {
-                    var memberRaw = j == 0 ? raw : m.TryScoreRaw(conversations, memberCollations[j - 1]);
-                    return memberRaw.Select(r => r is double x ? m.Normalizer.Apply(x) : (double?)null).ToArray();
-                }).ToList();
-                var combined = memberRewards is null ? null : rule!.Combine(memberRewards);
+                var (allRewards, raw, memberRewards) = scorer.Score(conversations);
                 for (int i = start; i < start + count; i++)
                 {
                     int offset = (i - start) * options.N;
-                    var rewards = combined is not null ? combined.Skip(offset).Take(options.N).ToArray()
-                        : Enumerable.Range(0, options.N).Select(s => raw[offset + s] is double r ? rm.Normalizer.Apply(r) : (double?)null).ToArray();
+                    var rewards = allRewards[offset..(offset + options.N)];
                     var task = tasks[i];
                     var gold = task is null ? null : Enumerable.Range(0, options.N).Select(s => world!.Judge.Score(task, generated[offset + s].Text ?? "").Overall).ToArray();
                     int pick = BestOfK.Pick(rewards);
@@ -170,14 +76,14 @@ public static class BestOfNJob
                         var sequence = generated[offset + s];
                         if (rewards[s] is null) unscored++;
                         if (sequence.FinishReason != FinishReason.Eos) withoutEos++;
-                        var row = Row(prompts[i], i, sequence.Text, rewards[s], raw[offset + s], rm.IsNormalized && rule is null, gold?[s]);
+                        var row = Row(prompts[i], i, sequence.Text, rewards[s], raw[offset + s], scorer.RawBesideReward, gold?[s]);
                         if (memberRewards is not null) row["member_rewards"] = new JsonArray(memberRewards.Select(m => (JsonNode?)m[offset + s]).ToArray());
                         row["sample"] = s;
                         row["finish_reason"] = sequence.FinishReason.Name();
                         row["picked"] = s == pick;
                         yield return row;
                     }
-                    var top = Row(prompts[i], i, generated[offset + pick].Text, rewards[pick], raw[offset + pick], rm.IsNormalized && rule is null, gold?[pick]);
+                    var top = Row(prompts[i], i, generated[offset + pick].Text, rewards[pick], raw[offset + pick], scorer.RawBesideReward, gold?[pick]);
                     if (memberRewards is not null) top["member_rewards"] = new JsonArray(memberRewards.Select(m => (JsonNode?)m[offset + pick]).ToArray());
                     top["sample"] = pick;
                     top["n"] = options.N;
@@ -194,24 +100,29 @@ public static class BestOfNJob
 
         JsonlWriter.Write(bestPath, best);
         var result = Summarise(options, ks, prompts.Count, summaries, unscored, withoutEos, samplesPath, bestPath, summaryPath);
+        var summary = SummaryJson(options, result, scorer, world);
+        AtomicFile.WriteAllText(summaryPath, summary.ToJsonString(JsonOptions.Indented) + "\n");
+        return result;
+    }
+
+    /// <summary>The ensemble's rule: null for one reward model, the mean unless <see cref="BestOfNOptions.Ensemble"/> says.</summary>
+    static RewardEnsemble? EnsembleRule(BestOfNOptions options)
+    {
+        int count = 1 + options.AdditionalRewardModels.Count;
+        if (options.Ensemble is not null && count < 2)
+            throw UserError.InOption("ensemble", "combines two or more reward models: repeat --reward-model");
+        var rule = count < 2 ? null : options.Ensemble ?? RewardEnsemble.Create(EnsembleCombiner.Mean, null, count);
+        if (rule?.Weights is { } w && w.Count != count)
+            throw UserError.InOption("ensemble-weights", $"gives {w.Count} weights for {count} reward models; give one per --reward-model");
+        return rule;
+    }
+
+    /// <summary>summary.json: the result, and what produced it (policy, reward model or ensemble, prompts, sampling).</summary>
+    static JsonObject SummaryJson(BestOfNOptions options, BestOfNResult result, BestOfNScorer scorer, WorldInstance? world)
+    {
         var summary = result.ToJson();
         summary["policy"] = Path.GetFullPath(options.Policy);
-        summary["reward_model"] = rm.Folder;
-        summary["reward_normalized"] = rule is null ? rm.IsNormalized : members.All(m => m.IsNormalized);
-        if (rule is not null)
-        {
-            var ensemble = rule.Describe();
-            ensemble["members"] = new JsonArray(members.Select((m, j) => (JsonNode)new JsonObject
-            {
-                ["index"] = j,
-                ["folder"] = m.Folder,
-                ["normalization"] = m.IsNormalized
-                    ? new JsonObject { ["applied"] = true, ["mean"] = m.Normalization!.Mean, ["std"] = m.Normalization.Std, ["file"] = RewardNormalization.PathIn(m.Folder) }
-                    : new JsonObject { ["applied"] = false, ["why"] = $"no {RewardNormalization.FileName} in the folder: raw head outputs" },
-            }).ToArray());
-            ensemble["unscored"] = "a sample any member cannot score (too long for it) is unscored";
-            summary["ensemble"] = ensemble;
-        }
+        foreach (var (key, value) in scorer.Describe()) summary[key] = value?.DeepClone();
         summary["prompts_file"] = Path.GetFullPath(options.Prompts);
         summary["world"] = world?.Directory;
         summary["generation"] = new JsonObject
@@ -219,8 +130,7 @@ public static class BestOfNJob
             ["temperature"] = options.Generation.Temperature, ["top_p"] = options.Generation.TopP, ["top_k"] = options.Generation.TopK,
             ["max_new_tokens"] = options.Generation.MaxNewTokens, ["seed"] = options.Generation.Seed,
         };
-        AtomicFile.WriteAllText(summaryPath, summary.ToJsonString(JsonOptions.Indented) + "\n");
-        return result;
+        return summary;
     }
 
     /// <summary>The k of best-of-k to report, sorted and distinct, each in [1, n].</summary>
@@ -263,14 +173,6 @@ public static class BestOfNJob
         return new BestOfNResult(promptCount, options.N, (long)promptCount * options.N, unscored, withoutEos, complete.Count, withGold.Count,
             complete.GroupBy(s => s.Category).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             byK, Path.GetFullPath(samplesPath), Path.GetFullPath(bestPath), Path.GetFullPath(summaryPath));
-    }
-
-    sealed class DisposeAll(List<RewardModel> models) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var model in models) model.Dispose();
-        }
     }
 
     static JsonObject Row(PromptRecord prompt, int index, string? response, double? reward, double? raw, bool normalized, double? gold)
