@@ -4,6 +4,7 @@ using PrefLab.Tests.Cli;
 using PrefLab.Tests.Fixtures;
 using PrefLab.Tests.Text;
 using Xunit;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace PrefLab.Tests.Algorithms.Sft;
@@ -65,7 +66,7 @@ public class SftSmokeTests
 }
 
 [Collection("WorldModels")]
-public class SftLearnabilityTests(WorldModelsFixture world)
+public class SftLearnabilityTests(WorldModelsFixture world, ITestOutputHelper output)
 {
     [Fact]
     public void Pretraining_then_SFT_on_the_small_World_drives_the_loss_down()
@@ -80,11 +81,17 @@ public class SftLearnabilityTests(WorldModelsFixture world)
     [Fact]
     public void The_SFT_model_beats_the_untrained_one_on_gold_scores()
     {
-        // Greedy answers to the same held-out prompts; stated margin: some category gains at least 0.15 in mean gold score.
-        var untrained = world.GoldScores(world.InitialDir);
-        var sft = world.GoldScores(world.SftDir);
-        string table = string.Join("; ", sft.Keys.Select(c => $"{c} {untrained[c]:F2} -> {sft[c]:F2}"));
+        // Greedy answers to the same held-out prompts, paired by item. The claim: the mean gold gain's 95% interval
+        // excludes 0 (not a gain a fixed seed could give by chance), and some category gains at least 0.15. Measured
+        // (seed 1, 140 items): +0.091 [+0.066, +0.121]; instruction 0.00 -> 0.16, safety 0.19 -> 0.38.
+        var untrainedItems = world.GoldItemScores(world.InitialDir);
+        var sftItems = world.GoldItemScores(world.SftDir);
+        var untrained = untrainedItems.GroupBy(i => i.Category).ToDictionary(g => g.Key, g => g.Average(i => i.Score));
+        var sft = sftItems.GroupBy(i => i.Category).ToDictionary(g => g.Key, g => g.Average(i => i.Score));
+        var uplift = WorldModelsFixture.GoldUplift(sftItems, untrainedItems);
+        string table = string.Join("; ", sft.Keys.Select(c => $"{c} {untrained[c]:F2} -> {sft[c]:F2}")) + $"; uplift {uplift}";
+        output.WriteLine(table);
+        Assert.True(uplift.Lower > 0, table);
         Assert.True(sft.Keys.Any(c => sft[c] >= untrained[c] + 0.15), table);
-        Assert.True(sft.Values.Average() > untrained.Values.Average(), table);
     }
 }
