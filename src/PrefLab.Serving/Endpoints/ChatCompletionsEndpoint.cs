@@ -17,8 +17,8 @@ public static class ChatCompletionsEndpoint
     {
         var fields = await ServerContext.ReadBody(http);
         string modelId = fields.RequiredString("model");
-        var messages = ChatMessages.Parse(fields.Body["messages"], "messages");
         var model = server.Models.Get<PolicyModel>(modelId, "/v1/chat/completions");
+        var messages = ChatMessages.Parse(fields.Body["messages"], "messages");
         var sampling = SamplingFields.Read(fields, server.Options.MaxTokensLimit, server.Options.MaxTokensLimit);
         bool logprobs = fields.Bool("logprobs", false);
         int top = fields.Integer("top_logprobs", 0, GenerationOptions.MaxTopLogProbs) ?? 0;

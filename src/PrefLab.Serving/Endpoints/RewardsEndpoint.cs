@@ -22,8 +22,8 @@ public static class RewardsEndpoint
     {
         var fields = await ServerContext.ReadBody(http);
         string modelId = fields.RequiredString("model");
-        var conversations = Conversations(fields);
         var model = server.Models.Get<RewardServedModel>(modelId, "/v1/rewards");
+        var conversations = Conversations(fields);
         var work = new RewardWork(model, conversations.Select(c => c.Messages).ToList());
         server.Loop.Enqueue(work);
         var raw = await work.Result;
