@@ -268,7 +268,7 @@ public sealed class PlainLoopBenchmark : IBenchmark
             {
                 Policy = policy, RewardModel = rm, Prompts = Path.Combine(world, "prompts", "mixed.jsonl"), Output = output,
                 RolloutBatchSize = PpoPrompts, GenerationBatchSize = PpoPrompts, ForwardBatchSize = PpoForwardBatch, MaxNewTokens = PpoNewTokens,
-                MaxSteps = PpoUpdates, Lr = 1e-5, RolloutLogEvery = 0,
+                Training = PrefLab.Algorithms.OnlineRl.OnlineRlOptions.DefaultTraining with { MaxSteps = PpoUpdates, Lr = 1e-5 }, RolloutLogEvery = 0,
                 AfterStep = update =>
                 {
                     // One plain training phase after each update (the first warms up AdamW's state, untimed).

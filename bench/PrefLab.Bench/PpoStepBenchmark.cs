@@ -50,7 +50,7 @@ public sealed class PpoStepBenchmark : IBenchmark
                 {
                     Policy = policy, RewardModel = rm, Prompts = Path.Combine(world, "prompts", "mixed.jsonl"), Output = Path.Combine(root, "run-" + label),
                     RolloutBatchSize = Prompts, GenerationBatchSize = Prompts, ForwardBatchSize = ForwardBatch, MaxNewTokens = NewTokens,
-                    PpoEpochs = epochs, NumMinibatches = minibatches, MaxSteps = 2, Lr = 1e-5, RolloutLogEvery = 0,
+                    PpoEpochs = epochs, NumMinibatches = minibatches, Training = PrefLab.Algorithms.OnlineRl.OnlineRlOptions.DefaultTraining with { MaxSteps = 2, Lr = 1e-5 }, RolloutLogEvery = 0,
                 };
                 PpoJob.Run(options);
                 var last = JsonNode.Parse(File.ReadLines(Path.Combine(options.Output, "metrics.jsonl")).Last())!.AsObject();

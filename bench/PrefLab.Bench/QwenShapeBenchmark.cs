@@ -249,7 +249,7 @@ public sealed class QwenShapeBenchmark : IBenchmark
         {
             Policy = policy, RewardModel = rm, Prompts = prompts, Output = output, LogitsChunk = chunking,
             RolloutBatchSize = 4, GenerationBatchSize = 4, ForwardBatchSize = 4, MaxNewTokens = NewTokens, MaxPromptLength = MaxLength,
-            MaxSteps = 1, Lr = 1e-6, RolloutLogEvery = 0,
+            Training = PrefLab.Algorithms.OnlineRl.OnlineRlOptions.DefaultTraining with { MaxSteps = 1, Lr = 1e-6 }, RolloutLogEvery = 0,
             OnRewards = (rollout, _) =>
             {
                 shape = rollout.Batch.InputIds.shape;   // [4, P+R]

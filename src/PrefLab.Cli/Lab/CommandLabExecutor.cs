@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Evaluation.Harness;
 using PrefLab.Evaluation.Reporting;
@@ -25,6 +26,8 @@ public sealed class CommandLabExecutor : ILabExecutor
     const string ExecutorVersion = "3";
 
     public const string LogFile = "log.txt";
+    /// <summary>Written by a best-of-N node whose judge is a reward-model ensemble.</summary>
+    public const string JudgeFile = "judge.json";
     const string InitialModelFolder = "initial-model";
 
     public string Fingerprint(NodeKind kind) => $"preflab {CliApp.Version} executor {ExecutorVersion}";
@@ -91,10 +94,12 @@ public sealed class CommandLabExecutor : ILabExecutor
         if (suite is not null && suite != "world")
             throw new UserError($"{work.Node}: rm_evaluation.suite must be 'world' (the World's gold-labelled held-out pairs), not '{suite}'; give rm_evaluation.data for a file of pairs");
         if (suite is null && data is null) suite = "world";
-        RejectUnknown(work, "suite", "data", "seed", "world-pairs", "batch-size");
+        RejectUnknown(work, ["suite", "data", "seed", "world-pairs", "batch-size", .. LabEnsemble.SettingKeys]);
+        var ensemble = LabEnsemble.Rule(work);
         var report = RewardModelEvaluator.Evaluate(new RewardEvalOptions
         {
-            Models = [work.Input(InputRoles.RewardModel)],
+            Models = work.RewardModels,
+            Ensemble = ensemble,
             Data = data is null ? [] : [data],
             World = suite == "world" ? work.WorldFolder ?? throw new UserError($"{work.Node}: the world suite needs a World") : null,
             WorldPairsPerPrompt = (int)(settings.GetLong("world-pairs") ?? WorldHeldOutPairs.DefaultPairsPerPrompt),
@@ -104,8 +109,9 @@ public sealed class CommandLabExecutor : ILabExecutor
         AtomicFile.WriteAllText(Path.Combine(work.OutputFolder, "rm_eval.json"),
             report.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
+        // An ensemble's node reports the ensemble (its result comes after the members'); each member has its own node.
         var verdicts = new List<PairVerdict>();
-        foreach (var set in report.Models[0].Sets)
+        foreach (var set in report.Models[ensemble is null ? 0 : ^1].Sets)
         {
             bool gold = set.Kind == "world"; // the World's held-out pairs are labelled by the gold judge
             var correct = set.Scores.Correct();
@@ -135,11 +141,11 @@ public sealed class CommandLabExecutor : ILabExecutor
         if (algorithm is not ("ppo" or "rloo" or "grpo" or "online-dpo")) throw new UserError($"{work.Node}: the lab cannot train algorithm '{algorithm}'");
         var reward = new List<string>();
         if (work.Settings.GetString("reward") == "gold") reward.AddRange(["--reward", "gold"]);
-        else reward.AddRange(["--reward-model", work.Input(InputRoles.RewardModel)]);
+        else reward.AddRange(LabEnsemble.RewardTokens(work));
         // With a World the trainers also log the gold score of their samples (with a reward model) or use it as the reward.
         if (work.WorldFolder is { } world) reward.AddRange(["--world", world]);
         Run(work, [algorithm, "--policy", model, "--prompts", work.File("prompts"), "--output", work.OutputFolder,
-            .. reward, .. work.OptionTokens("algorithm", "prompts", "reward"), .. ResumeFlag(resume)]);
+            .. reward, .. work.OptionTokens(["algorithm", "prompts", "reward", .. LabEnsemble.SettingKeys]), .. ResumeFlag(resume)]);
     }
 
     public IReadOnlyList<ItemScore> BestOfN(NodeWork work)
@@ -147,18 +153,47 @@ public sealed class CommandLabExecutor : ILabExecutor
         int n = (int)(work.Settings.GetLong("n") ?? throw new UserError($"{work.Node}: best-of-n needs n"));
         double temperature = work.Settings.GetDouble("temperature") ?? 0.7;
         bool gold = work.Settings.GetString("reward") == "gold";
-        RejectUnknown(work, "algorithm", "n", "temperature", "suite", "limit", "max-new-tokens", "batch-size", "seed", "reward");
+        RejectUnknown(work, ["algorithm", "n", "temperature", "suite", "limit", "max-new-tokens", "batch-size", "seed", "reward", .. LabEnsemble.SettingKeys]);
+        var ensemble = LabEnsemble.Rule(work);
+        var rewardModels = new List<RewardModel>();
+        try
+        {
+            if (!gold) foreach (string folder in work.RewardModels) rewardModels.Add(RewardModel.Load(folder));
+            return BestOfN(work, n, temperature, ensemble, rewardModels);
+        }
+        finally
+        {
+            foreach (var model in rewardModels) model.Dispose();
+        }
+    }
+
+    static IReadOnlyList<ItemScore> BestOfN(NodeWork work, int n, double temperature, RewardEnsemble? ensemble, IReadOnlyList<RewardModel> rewardModels)
+    {
         // With the gold judge the pick is the best a perfect reward model could make: the ceiling of reranking.
-        using var rewardModel = gold ? null : RewardModel.Load(work.Input(InputRoles.RewardModel));
-        ISampleJudge judge = rewardModel is not null
-            ? new RewardModelJudge(rewardModel)
+        ISampleJudge judge = ensemble is not null ? new RewardEnsembleJudge(rewardModels, ensemble)
+            : rewardModels.Count > 0 ? new RewardModelJudge(rewardModels[0])
             : new GoldJudgeOfSamples(WorldInstance.Load(work.WorldFolder
                 ?? throw new UserError($"{work.Node}: best-of-n with the gold judge needs a world")).Judge);
+        if (ensemble is not null) WriteEnsembleJudge(work, rewardModels, ensemble);
         var options = EvaluationOptionsFor(work, cache: false) with
         {
             GeneratorFactory = (policy, tokenizer) => new BestOfNResponseGenerator(policy, tokenizer, judge, n, temperature, work.Seed),
         };
         return EvaluateAndWrite(work, options);
+    }
+
+    /// <summary>A best-of-N node has no run.json: judge.json states which ensemble picked, as bon's summary.json does.</summary>
+    static void WriteEnsembleJudge(NodeWork work, IReadOnlyList<RewardModel> members, RewardEnsemble rule)
+    {
+        var json = new JsonObject { ["kind"] = "reward_model_ensemble", ["ensemble"] = rule.Describe() };
+        json["members"] = new JsonArray(members.Select((m, i) => (JsonNode)new JsonObject
+        {
+            ["index"] = i,
+            ["folder"] = m.Folder,
+            ["normalization"] = m.Normalization is { } n ? new JsonObject { ["applied"] = true, ["mean"] = n.Mean, ["std"] = n.Std }
+                : new JsonObject { ["applied"] = false, ["why"] = $"no {RewardNormalization.FileName} in the folder: raw head outputs" },
+        }).ToArray());
+        AtomicFile.WriteAllText(Path.Combine(work.OutputFolder, JudgeFile), json.ToJsonString(JsonOptions.Indented) + "\n");
     }
 
     public IReadOnlyList<ItemScore> Evaluate(NodeWork work)

@@ -97,13 +97,13 @@ public class OneHomeForNamesTests
             ["vf-coef"] = library.VfCoef, ["max-prompt-length"] = library.MaxPromptLength, ["temperature"] = library.Temperature,
             ["max-new-tokens"] = library.MaxNewTokens, ["rollout-batch-size"] = library.RolloutBatchSize,
             ["generation-batch-size"] = library.GenerationBatchSize, ["ppo-epochs"] = library.PpoEpochs, ["num-minibatches"] = library.NumMinibatches,
-            ["rollout-log-every"] = library.RolloutLogEvery, ["lr"] = library.Lr, ["epochs"] = library.Epochs, ["batch-size"] = library.ForwardBatchSize,
-            ["seed"] = library.Seed, ["clip-norm"] = library.ClipNorm, ["beta1"] = library.Beta1, ["beta2"] = library.Beta2,
-            ["keep-checkpoints"] = library.KeepCheckpoints, ["log-every"] = library.LogEvery,
+            ["rollout-log-every"] = library.RolloutLogEvery, ["lr"] = library.Training.Lr, ["epochs"] = library.Training.Epochs, ["batch-size"] = library.ForwardBatchSize,
+            ["seed"] = library.Training.Seed, ["clip-norm"] = library.Training.ClipNorm, ["beta1"] = library.Training.Beta1, ["beta2"] = library.Training.Beta2,
+            ["keep-checkpoints"] = library.Training.KeepCheckpoints, ["log-every"] = library.Training.LogEvery,
         };
         foreach (var (name, value) in expected) Assert.True(Equals(value, ppo[name]), $"ppo --{name}: CLI default {ppo[name]}, library {value}");
         Assert.Equal(library.MissingEosPenalty, double.Parse((string)ppo["missing-eos-penalty"]!, System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(training.Seed, library.Seed);
+        Assert.Equal(training.Seed, library.Training.Seed);
 
         var rloo = ResolvedOptions.Of(root.Parse(["rloo", "--policy", "p", "--prompts", "q", "--output", "o", "--reward-model", "r"]));
         var group = new GroupRlJobOptions { Algorithm = GroupRlAlgorithm.Rloo, Policy = "", Prompts = "", Output = "" };

@@ -64,9 +64,10 @@ public sealed class FakeExecutor : ILabExecutor
     public IReadOnlyList<PairVerdict> EvaluateRewardModel(NodeWork work)
     {
         Begin(work);
-        var rm = NodeSettings(work.Input(InputRoles.RewardModel));
+        // An ensemble (several reward-model inputs) gets verdicts of its own, as accurate as its first member.
+        var rm = NodeSettings(work.RewardModels[0]);
         double accuracy = rm["preset"]?.GetValue<string>() == "large" ? 0.85 : 0.65;
-        string rmId = rm["id"]!.GetValue<string>();
+        string rmId = work.RewardModels.Count > 1 ? work.Node.Id : rm["id"]!.GetValue<string>();
         var verdicts = new List<PairVerdict>();
         foreach (string subset in new[] { "chat", "reasoning" })
             for (int i = 0; i < 30; i++)
@@ -92,7 +93,7 @@ public sealed class FakeExecutor : ILabExecutor
         string kind = model["kind"]!.GetValue<string>();
         // DPO learns from its data; online RL from the data its reward model was trained on.
         string? data = settings["data"]?.GetValue<string>();
-        if (data is null && model["inputs"]?["reward_model"]?.GetValue<string>() is { } rm)
+        if (data is null && (model["inputs"]?["reward_model"] ?? model["inputs"]?[InputRoles.EnsembleMember(0)])?.GetValue<string>() is { } rm)
             data = NodeSettings(Path.Combine(modelFolder, "..", "..", "reward_model", rm["node:".Length..]))["settings"]!["data"]!.GetValue<string>();
         double dataEffect = data is not null && ResolveData(work, data).Contains("good", StringComparison.Ordinal) ? GoodDataEffect : 0;
         bool ppo = settings["algorithm"]?.GetValue<string>() == "ppo";

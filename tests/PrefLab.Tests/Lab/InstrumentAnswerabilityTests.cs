@@ -17,6 +17,7 @@ public class InstrumentAnswerabilityTests
             new PolicyUplift("dpo", "clean", null, null, [1, 2, 3], E(0.6, 0.55, 0.65), dpoClean),
             new PolicyUplift("ppo", "clean", "gold", "mixed", [1, 2, 3], E(0.6, 0.55, 0.65), ppoGold),
             new PolicyUplift("ppo", "clean", "rm", "mixed", [1, 2, 3], E(0.6, 0.55, 0.65), ppoRm),
+            new PolicyUplift("ppo", "clean", "rm", "reasoning", [1, 2, 3], E(0.6, 0.55, 0.65), ppoRm),
         ], []);
 
     static Dictionary<string, bool> Answerable(InstrumentFigures f) =>
@@ -67,6 +68,16 @@ public class InstrumentAnswerabilityTests
         Assert.True(answers["prompts"]);
         // A policy made worse also shows the instrument moves it.
         Assert.True(Answerable(Figures(E(-0.1, -0.14, -0.06), Flat, Flat, 0.62))["data"]);
+    }
+
+    [Fact]
+    public void The_prompt_question_needs_two_prompt_sets()
+    {
+        var both = Figures(Up, Flat, Up, 0.62);
+        var oneSet = both with { Uplifts = both.Uplifts.Where(u => u.Prompts != "reasoning").ToList() };
+        var prompts = Instrument.Answerability(oneSet).Single(q => q.Question == "prompts");
+        Assert.False(prompts.Answerable);
+        Assert.Contains("one prompt set (mixed)", prompts.Why);
     }
 
     [Fact]

@@ -135,6 +135,9 @@ public class LabStoreTests
             }
             Assert.Null(UtilisationFigures.Compute(store).Total.Mfu); // no peak recorded yet
             store.RecordPeak(100);
+            // A later, lower measurement (cores shared with other work) does not replace the machine's highest.
+            store.RecordPeak(60);
+            Assert.Equal(100, store.Fp32PeakGflops);
             var figures = UtilisationFigures.Compute(store);
             Assert.Equal(100, figures.PeakGflops);
             var byStage = figures.Stages.ToDictionary(s => s.Stage);

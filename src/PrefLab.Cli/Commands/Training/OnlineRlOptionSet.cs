@@ -22,8 +22,8 @@ public sealed class OnlineRlOptionSet
 
     public readonly TrainerOptionSet Trainer = new(new TrainerDefaults
     {
-        Lr = Defaults.Lr, Epochs = Defaults.Epochs, BatchSize = Defaults.ForwardBatchSize, Schedule = Defaults.Schedule,
-        WarmupRatio = Defaults.WarmupRatio, MinLrRatio = Defaults.MinLrRatio, WeightDecay = Defaults.WeightDecay,
+        Lr = Defaults.Training.Lr, Epochs = Defaults.Training.Epochs, BatchSize = Defaults.ForwardBatchSize, Schedule = Defaults.Training.Schedule,
+        WarmupRatio = Defaults.Training.WarmupRatio, MinLrRatio = Defaults.Training.MinLrRatio, WeightDecay = Defaults.Training.WeightDecay,
     });
     public readonly Option<string> Policy = new("--policy") { Description = "The SFT policy folder (Hugging Face layout with tokenizer files); also the frozen KL reference.", Required = true, HelpName = "DIR" };
     public readonly Option<string[]> RewardModel = new("--reward-model") { Description = "Reward model folder (*ForSequenceClassification): the reward is its score of prompt + response at the EOS. Repeat for an ensemble: each member's normalised score, combined by --ensemble.", HelpName = "DIR" };
@@ -96,25 +96,30 @@ public sealed class OnlineRlOptionSet
             MissingEosPenalty = ParsePenalty(parse.GetValue(MissingEosPenalty)!),
             PpoEpochs = parse.GetValue(PpoEpochs),
             NumMinibatches = parse.GetValue(NumMinibatches),
-            MaxSteps = parse.GetValue(Trainer.MaxSteps),
             TotalEpisodes = parse.GetValue(TotalEpisodes),
-            Epochs = parse.GetValue(Trainer.Epochs),
-            Seed = parse.GetValue(Trainer.Seed),
-            Lr = parse.GetValue(Trainer.Lr),
-            Schedule = parse.GetValue(Trainer.Schedule),
-            WarmupRatio = parse.GetValue(Trainer.WarmupRatio),
-            MinLrRatio = parse.GetValue(Trainer.MinLrRatio),
-            WeightDecay = parse.GetValue(Trainer.WeightDecay),
-            Beta1 = parse.GetValue(Trainer.Beta1),
-            Beta2 = parse.GetValue(Trainer.Beta2),
-            ClipNorm = parse.GetValue(Trainer.ClipNorm),
-            LogEvery = parse.GetValue(Trainer.LogEvery),
             RolloutLogEvery = parse.GetValue(RolloutLogEvery),
             LogitsChunk = PrefLab.Algorithms.Common.LogitChunking.Parse(parse.GetValue(LogitsChunk)),
-            SaveEvery = parse.GetValue(Trainer.SaveEvery),
-            KeepCheckpoints = parse.GetValue(Trainer.KeepCheckpoints),
-            Resume = parse.GetValue(Trainer.Resume),
-            Tensorboard = parse.GetValue(Trainer.Tensorboard),
+            // The options every trainer shares, on the same record the offline trainers use; only those this
+            // command offers (FromTrainer) are read, the rest keep online RL's defaults.
+            Training = options.Training with
+            {
+                MaxSteps = parse.GetValue(Trainer.MaxSteps),
+                Epochs = parse.GetValue(Trainer.Epochs),
+                Seed = parse.GetValue(Trainer.Seed),
+                Lr = parse.GetValue(Trainer.Lr),
+                Schedule = parse.GetValue(Trainer.Schedule),
+                WarmupRatio = parse.GetValue(Trainer.WarmupRatio),
+                MinLrRatio = parse.GetValue(Trainer.MinLrRatio),
+                WeightDecay = parse.GetValue(Trainer.WeightDecay),
+                Beta1 = parse.GetValue(Trainer.Beta1),
+                Beta2 = parse.GetValue(Trainer.Beta2),
+                ClipNorm = parse.GetValue(Trainer.ClipNorm),
+                LogEvery = parse.GetValue(Trainer.LogEvery),
+                SaveEvery = parse.GetValue(Trainer.SaveEvery),
+                KeepCheckpoints = parse.GetValue(Trainer.KeepCheckpoints),
+                Resume = parse.GetValue(Trainer.Resume),
+                Tensorboard = parse.GetValue(Trainer.Tensorboard),
+            },
             RecordedOptions = RecordRewardModels(ResolvedOptions.Of(parse), rewardModels),
             Console = parse.InvocationConfiguration.Error,
         };

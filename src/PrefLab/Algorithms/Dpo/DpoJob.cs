@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo.Reference;
@@ -74,20 +73,12 @@ public static class DpoJob
             ["logits_chunk"] = options.LogitsChunk.ToString(),
         });
 
-        var t = options.Training;
-        var trainLayout = PairLayout.FirstEpoch(new BatchPlan(train.Count, t.BatchSize, t.GradAccum, t.Seed,
-            t.BucketByLength ? i => train[i].Length : null));
-        var evalLayout = PairLayout.Sequential(eval.Count, t.BatchSize);
-
+        var (trainLayout, evalLayout) = ReferenceSplits.Layouts(options.Training, train, eval.Count);
         var (models, objective) = PreferenceModels.Load(options, plan, run,
-            (cache, loadReference, report) =>
-            {
-                var trainValues = Resolve(cache, "train", train, trainLayout, trainDataset, options.Data, chat, options, plan.Folder, loadReference, report);
-                ReferenceLogProbs? evalValues = null;
-                if (eval.Count > 0)
-                    evalValues = Resolve(cache, "eval", eval, evalLayout, evalDataset!, options.EvalData!, chat, options, plan.Folder, loadReference, report);
-                return new PrecomputedReference(trainValues, evalValues);
-            },
+            (cache, loadReference, report) => ReferenceSplits.Resolve(cache,
+                new ReferenceSplit("train", train, trainLayout, trainDataset, options.Data),
+                evalDataset is null ? null : new ReferenceSplit("eval", eval, evalLayout, evalDataset, options.EvalData!),
+                options, chat, plan.Folder, loadReference, report, objective: null, rowsName: "pairs"),
             m => new DpoObjective(m.Policy, settings, train, eval, m.Reference, chat.PadId, evalLayout,
                 folder => m.Save(folder, options.Model, tokenizer.PadId), options.LogitsChunk) { Adapters = m.Adapters });
         using (models)
@@ -124,35 +115,6 @@ public static class DpoJob
             ["truncation"] = options.Truncation.ToString().ToLowerInvariant(),
         };
         return tokenized;
-    }
-
-    static ReferenceLogProbs Resolve(ReferenceCache cache, string split, List<TokenizedPair> pairs, PairLayout layout, Dataset dataset,
-        string dataFile, ChatTokenizer chat, DpoJobOptions options, string referenceDir, Func<CausalLM> loadReference, JsonObject report)
-    {
-        var clock = Stopwatch.StartNew();
-        var key = ReferenceCacheKey.Of(new ReferenceInputs
-        {
-            ReferenceModel = referenceDir, DataFile = dataFile, Format = dataset.Format.Name, Binarization = dataset.Binarization,
-            SkipBadRows = options.SkipBadRows, ChatFormat = chat.Format.Name, MaxLength = options.MaxLength,
-            Truncation = options.Truncation, Pairs = pairs, Layout = layout,
-        });
-        var result = cache.GetOrCompute(key, pairs, () =>
-            ReferencePass.Compute(loadReference(), pairs, layout, chat.PadId, $"reference log-probs ({split})", options.LogitsChunk));
-        report[split] = new JsonObject
-        {
-            ["source"] = result.Source switch
-            {
-                ReferenceSource.CacheHit => "cache",
-                ReferenceSource.Computed => "computed",
-                _ => "recomputed",
-            },
-            ["file"] = result.File,
-            ["key"] = key.Hex,
-            ["problem"] = result.Problem,
-            ["pairs"] = pairs.Count,
-            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3),
-        };
-        return result.Values;
     }
 
     internal static bool SameFolder(string a, string b) =>

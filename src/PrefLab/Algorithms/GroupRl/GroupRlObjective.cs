@@ -136,6 +136,6 @@ public sealed class GroupRlObjective : OnlineObjective
         ["missing_eos_penalty"] = options.MissingEosPenalty,
         ["cliprange"] = options.ClipRange,
         ["temperature"] = options.Temperature,
-        ["lr"] = options.Lr,
+        ["lr"] = options.Training.Lr,
     };
 }

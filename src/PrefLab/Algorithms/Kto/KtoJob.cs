@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.Common;
@@ -75,20 +74,13 @@ public static class KtoJob
                 $"({settings.UndesirableWeight.ToString(CultureInfo.InvariantCulture)} x {undesirable}) = {(double.IsFinite(ratio) ? ratio.ToString("0.###", CultureInfo.InvariantCulture) : "inf")}; " +
                 "the KTO paper recommends [1, 4/3]: adjust --desirable-weight or --undesirable-weight");
 
-        var t = options.Training;
-        var trainLayout = PairLayout.FirstEpoch(new BatchPlan(train.Count, t.BatchSize, t.GradAccum, t.Seed,
-            t.BucketByLength ? i => train[i].Length : null));
-        var evalLayout = PairLayout.Sequential(eval.Count, t.BatchSize);
-
+        var trainSequences = train.Select(e => e.Sequences).ToList();
+        var (trainLayout, evalLayout) = ReferenceSplits.Layouts(options.Training, trainSequences, eval.Count);
         var (models, objective) = PreferenceModels.Load(options, plan, run,
-            (cache, loadReference, report) =>
-            {
-                var trainValues = Resolve(cache, "train", train, trainLayout, trainDataset, options.Data, chat, options, plan.Folder, loadReference, report);
-                ReferenceLogProbs? evalValues = null;
-                if (eval.Count > 0)
-                    evalValues = Resolve(cache, "eval", eval, evalLayout, evalDataset!, options.EvalData!, chat, options, plan.Folder, loadReference, report);
-                return new PrecomputedReference(trainValues, evalValues);
-            },
+            (cache, loadReference, report) => ReferenceSplits.Resolve(cache,
+                new ReferenceSplit("train", trainSequences, trainLayout, trainDataset, options.Data),
+                evalDataset is null ? null : new ReferenceSplit("eval", eval.Select(e => e.Sequences).ToList(), evalLayout, evalDataset, options.EvalData!),
+                options, chat, plan.Folder, loadReference, report, CacheObjective, rowsName: "examples"),
             m => new KtoObjective(m.Policy, settings, train, eval, m.Reference!, chat.PadId, evalLayout,
                 folder => m.Save(folder, options.Model, tokenizer.PadId), options.LogitsChunk) { Adapters = m.Adapters });
         using (models)
@@ -122,35 +114,5 @@ public static class KtoJob
             ["truncation"] = options.Truncation.ToString().ToLowerInvariant(),
         };
         return tokenized;
-    }
-
-    static ReferenceLogProbs Resolve(ReferenceCache cache, string split, List<KtoExample> examples, PairLayout layout, Dataset dataset,
-        string dataFile, ChatTokenizer chat, KtoJobOptions options, string referenceDir, Func<CausalLM> loadReference, JsonObject report)
-    {
-        var clock = Stopwatch.StartNew();
-        var sequences = examples.Select(e => e.Sequences).ToList();
-        var key = ReferenceCacheKey.Of(new ReferenceInputs
-        {
-            ReferenceModel = referenceDir, DataFile = dataFile, Format = dataset.Format.Name, Binarization = dataset.Binarization,
-            SkipBadRows = options.SkipBadRows, ChatFormat = chat.Format.Name, MaxLength = options.MaxLength,
-            Truncation = options.Truncation, Pairs = sequences, Layout = layout, Objective = CacheObjective,
-        });
-        var result = cache.GetOrCompute(key, sequences, () =>
-            ReferencePass.Compute(loadReference(), sequences, layout, chat.PadId, $"reference log-probs ({split})", options.LogitsChunk));
-        report[split] = new JsonObject
-        {
-            ["source"] = result.Source switch
-            {
-                ReferenceSource.CacheHit => "cache",
-                ReferenceSource.Computed => "computed",
-                _ => "recomputed",
-            },
-            ["file"] = result.File,
-            ["key"] = key.Hex,
-            ["problem"] = result.Problem,
-            ["examples"] = examples.Count,
-            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3),
-        };
-        return result.Values;
     }
 }

@@ -43,7 +43,7 @@ public sealed class OnlineDpoObjective : OnlineObjective
         var scores = ToDoubles(rollout.Scores);
         var hasEos = ToDoubles(batch.HasEos.to_type(ScalarType.Float64)).Select(e => e > 0.5).ToArray();
         var pairing = OnlinePairs.BestVsWorst(scores, hasEos, options.NumGenerations, options.MissingEosPenalty, options.LabelNoise,
-            Seeding.Stream(options.Seed, $"online-dpo/labels/{step}"));
+            Seeding.Stream(options.Training.Seed, $"online-dpo/labels/{step}"));
         var referenceSums = Sequences.LogProb(rollout.RefLogProbs, mask);                       // [B]
 
         var sums = new MetricSums();
@@ -91,7 +91,7 @@ public sealed class OnlineDpoObjective : OnlineObjective
     IEnumerable<int[]> PairMinibatches(long step, int epoch, int pairs)
     {
         var order = Enumerable.Range(0, pairs).ToArray();
-        var random = Seeding.Stream(options.Seed, $"online-dpo/minibatches/{step}/{epoch}");
+        var random = Seeding.Stream(options.Training.Seed, $"online-dpo/minibatches/{step}/{epoch}");
         for (int i = order.Length - 1; i > 0; i--)
         {
             int j = random.Next(i + 1);
@@ -156,6 +156,6 @@ public sealed class OnlineDpoObjective : OnlineObjective
         ["loss"] = "dpo: -log σ(β((log π_c - log π_ref,c) - (log π_r - log π_ref,r))), summed response log-probs at the sampling temperature, mean over pairs",
         ["missing_eos_penalty"] = options.MissingEosPenalty,
         ["temperature"] = options.Temperature,
-        ["lr"] = options.Lr,
+        ["lr"] = options.Training.Lr,
     };
 }

@@ -31,7 +31,7 @@ public abstract class OnlineObjective : IDisposable
         Session = session;
         Options = options;
         PolicyParameters = OptimizerFactory.Distinct(session.Adapters?.Parameters ?? session.Policy.parameters()).Where(p => p.requires_grad).ToList();
-        PolicyOptimizer = OptimizerFactory.AdamW(PolicyParameters, options.Training(options.Lr));
+        PolicyOptimizer = OptimizerFactory.AdamW(PolicyParameters, options.Training);
     }
 
     protected OnlineRlSession Session { get; }
@@ -51,7 +51,7 @@ public abstract class OnlineObjective : IDisposable
 
     /// <summary>Called once the run's length is known.</summary>
     public virtual void Start(long totalSteps) =>
-        PolicySchedule = LrSchedule.FromRatio(Options.Schedule, Options.Lr, totalSteps, Options.WarmupRatio, Options.MinLrRatio);
+        PolicySchedule = LrSchedule.FromRatio(Options.Training.Schedule, Options.Training.Lr, totalSteps, Options.Training.WarmupRatio, Options.Training.MinLrRatio);
 
     /// <summary>Computes what the algorithm needs from the rollout before any update (PPO: old values), over the
     /// first pass's micro-batches.</summary>
@@ -86,13 +86,13 @@ public abstract class OnlineObjective : IDisposable
     /// <summary>The plan of pass <paramref name="epoch"/> of update <paramref name="step"/> (pass 0 is the one the
     /// loop computed the old log-probs over).</summary>
     protected MinibatchPlan Plan(long step, int epoch, int rows, MinibatchPlan firstPass) =>
-        epoch == 0 ? firstPass : MinibatchPlan.Create(Options.Seed, step, epoch, rows, Options.NumMinibatches, Options.ForwardBatchSize);
+        epoch == 0 ? firstPass : MinibatchPlan.Create(Options.Training.Seed, step, epoch, rows, Options.NumMinibatches, Options.ForwardBatchSize);
 
     /// <summary>Clips the gradients of <paramref name="parameters"/> to the global norm and steps; a non-finite
     /// norm stops the run before it corrupts the model. Returns the norm before clipping.</summary>
     protected double ClipAndStep(optim.Optimizer optimizer, IReadOnlyList<Parameter> parameters, string what, long step)
     {
-        double norm = nn.utils.clip_grad_norm_(parameters, Options.ClipNorm > 0 ? Options.ClipNorm : double.PositiveInfinity);
+        double norm = nn.utils.clip_grad_norm_(parameters, Options.Training.ClipNorm > 0 ? Options.Training.ClipNorm : double.PositiveInfinity);
         if (!double.IsFinite(norm))
             throw new UserError($"update {step + 1}: the {what} gradient norm is {norm} (not finite); stopping before it corrupts the model. Try a lower learning rate.");
         optimizer.step();

@@ -78,33 +78,24 @@ public abstract record OnlineRlOptions
     /// <summary>Optimizer steps per pass over a rollout batch (the batch is split into this many minibatches).</summary>
     public int NumMinibatches { get; init; } = 1;
 
-    /// <summary>Updates (rollout + training) to run; overrides <see cref="TotalEpisodes"/> and <see cref="Epochs"/>.</summary>
-    public long? MaxSteps { get; init; }
-    /// <summary>Prompts to draw in total (steps = ceil(episodes / rollout batch)); overrides <see cref="Epochs"/>.</summary>
+    /// <summary>The options every trainer shares (seed, length of the run, learning rate and schedule, AdamW, clipping,
+    /// log/save cadence, resume, TensorBoard), held whole rather than copied field by field, so the shared loop and
+    /// the optimizer read the same record the offline trainers do. Online RL reads <see cref="TrainingOptions.MaxSteps"/>
+    /// as updates (overriding <see cref="TotalEpisodes"/>) and <see cref="TrainingOptions.Epochs"/> as passes over the
+    /// prompts; <c>BatchSize</c>, <c>GradAccum</c>, <c>EvalEvery</c> and <c>BucketByLength</c> do not apply
+    /// (<see cref="ForwardBatchSize"/> is the micro-batch). Start from <see cref="DefaultTraining"/> to keep the
+    /// online defaults.</summary>
+    public TrainingOptions Training { get; init; } = DefaultTraining;
+
+    /// <summary>The shared options with online RL's defaults: the policy learning rate is the paper's 1e-6 (the
+    /// offline default is 1e-5).</summary>
+    public static TrainingOptions DefaultTraining { get; } = new() { Lr = 1e-6 };
+
+    /// <summary>Prompts to draw in total (steps = ceil(episodes / rollout batch)); overrides the epochs.</summary>
     public long? TotalEpisodes { get; init; }
-    /// <summary>Passes over the prompt set when neither <see cref="MaxSteps"/> nor <see cref="TotalEpisodes"/> is given.</summary>
-    public int Epochs { get; init; } = 1;
 
-    public long Seed { get; init; } = 1;
-    /// <summary>Policy learning rate (the paper: 1e-6).</summary>
-    public double Lr { get; init; } = 1e-6;
-    public LrScheduleKind Schedule { get; init; } = LrScheduleKind.Linear;
-    public double WarmupRatio { get; init; }
-    public double MinLrRatio { get; init; }
-    public double WeightDecay { get; init; }
-    public double Beta1 { get; init; } = 0.9;
-    public double Beta2 { get; init; } = 0.95;
-    public double Eps { get; init; } = 1e-8;
-    /// <summary>Gradient clipping by global L2 norm, per optimizer; 0 disables.</summary>
-    public double ClipNorm { get; init; } = 1.0;
-
-    public int LogEvery { get; init; } = 1;
     /// <summary>Write every sample of a step to rollouts.jsonl every N steps (the first step always); 0: never.</summary>
     public int RolloutLogEvery { get; init; } = 10;
-    public int SaveEvery { get; init; }
-    public int KeepCheckpoints { get; init; } = 2;
-    public bool Resume { get; init; }
-    public bool Tensorboard { get; init; }
 
     /// <summary>What run.json records as the options (the CLI passes the resolved command line).</summary>
     public IReadOnlyDictionary<string, object?> RecordedOptions { get; init; } = new Dictionary<string, object?>();
@@ -116,14 +107,6 @@ public abstract record OnlineRlOptions
     public Action<Rollout, Ppo.ShapedRewards>? OnRewards { get; init; }
     /// <summary>Called after each update with its number (1-based); tests use it to interrupt a run.</summary>
     public Action<long>? AfterStep { get; init; }
-
-    /// <summary>The options as the shared training loop's record (optimizer settings and bookkeeping).</summary>
-    public TrainingOptions Training(double lr) => new()
-    {
-        Seed = Seed, Lr = lr, Schedule = Schedule, WarmupRatio = WarmupRatio, MinLrRatio = MinLrRatio, WeightDecay = WeightDecay,
-        Beta1 = Beta1, Beta2 = Beta2, Eps = Eps, ClipNorm = ClipNorm, LogEvery = LogEvery, SaveEvery = SaveEvery,
-        KeepCheckpoints = KeepCheckpoints, Resume = Resume, Tensorboard = Tensorboard, MaxSteps = MaxSteps,
-    };
 
     /// <summary>Checks what a user can get wrong; errors name the option.</summary>
     public virtual void Validate()
@@ -157,7 +140,7 @@ public abstract record OnlineRlOptions
         if (NumMinibatches < 1) throw UserError.InOption("num-minibatches", $"must be at least 1, not {NumMinibatches}");
         if (TotalEpisodes is < 1) throw UserError.InOption("total-episodes", $"must be at least 1, not {TotalEpisodes}");
         if (RolloutLogEvery < 0) throw UserError.InOption("rollout-log-every", $"must be 0 or more, not {RolloutLogEvery}");
-        Training(Lr).Validate();
+        Training.Validate();
     }
 
     /// <summary>Rows of one rollout: prompts × samples per prompt. Minibatches must split it evenly.</summary>
@@ -172,8 +155,8 @@ public abstract record OnlineRlOptions
     /// <summary>Updates the run makes: --max-steps, else ceil(--total-episodes / rollout batch), else epochs over the prompts.</summary>
     public long TotalSteps(int promptCount)
     {
-        if (MaxSteps is long steps) return steps;
-        long episodes = TotalEpisodes ?? (long)Epochs * promptCount;
+        if (Training.MaxSteps is long steps) return steps;
+        long episodes = TotalEpisodes ?? (long)Training.Epochs * promptCount;
         return Math.Max(1, (episodes + RolloutBatchSize - 1) / RolloutBatchSize);
     }
 }

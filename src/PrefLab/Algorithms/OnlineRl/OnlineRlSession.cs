@@ -69,7 +69,7 @@ public sealed class OnlineRlSession : IDisposable
         var tokenizer = TokenizerLoader.Load(options.Policy);
         var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, options.ChatFormat));
         var pool = PromptPool.Load(options.Prompts, new ReadOptions { Format = options.PromptFormat, SkipBadRows = options.SkipBadRows },
-            chat, options.MaxPromptLength, options.Seed);
+            chat, options.MaxPromptLength, options.Training.Seed);
         var gold = options.World is null ? null : GoldRewardScorer.Load(options.World);
         gold?.CheckPrompts(pool);
         var disposables = new List<IDisposable>();
@@ -93,7 +93,7 @@ public sealed class OnlineRlSession : IDisposable
             CausalLM reference;
             if (options.Lora is not null)
             {
-                adapters = LoraPolicy.AttachNew(policy, options.Lora, options.Policy, options.Seed);
+                adapters = LoraPolicy.AttachNew(policy, options.Lora, options.Policy, options.Training.Seed);
                 disposables.Insert(0, adapters);
                 reference = policy; // the base: the policy with its adapters off (no second copy)
             }

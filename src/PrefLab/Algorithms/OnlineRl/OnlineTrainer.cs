@@ -25,7 +25,7 @@ public static class OnlineTrainer
     {
         var options = session.Options;
         options.ValidateRows(objective.SamplesPerPrompt);
-        var run = RunDirectory.Start(options.Output, objective.Command, options.RecordedOptions, options.Seed, options.Resume);
+        var run = RunDirectory.Start(options.Output, objective.Command, options.RecordedOptions, options.Training.Seed, options.Training.Resume);
         return TrainingLoop.Guarded(run, () => Train(session, objective, run));
     }
 
@@ -49,16 +49,16 @@ public static class OnlineTrainer
             ["episodes"] = totalSteps * options.RolloutBatchSize,
         });
 
-        var store = new CheckpointStore(run.CheckpointsPath, options.KeepCheckpoints);
+        var store = new CheckpointStore(run.CheckpointsPath, options.Training.KeepCheckpoints);
         var rolloutLog = new RolloutLog(run.Path);
-        var logger = new MetricsLogger(run, options.Tensorboard, options.Console);
-        var resumed = TrainingLoop.Resume(options.Resume, store, logger, objective.LoadModels, objective.Optimizers, options.Seed, "online-rl/torch");
+        var logger = new MetricsLogger(run, options.Training.Tensorboard, options.Console);
+        var resumed = TrainingLoop.Resume(options.Training.Resume, store, logger, objective.LoadModels, objective.Optimizers, options.Training.Seed, "online-rl/torch");
         if (resumed is not null) objective.Restore(resumed.State.Extra);
         rolloutLog.TruncateAfter(resumed?.Step ?? 0); // a fresh start (or --resume without a checkpoint) keeps no earlier lines
 
         var loop = new LoopPlan
         {
-            Label = objective.Command, Unit = "update", TotalSteps = totalSteps, LogEvery = options.LogEvery, SaveEvery = options.SaveEvery,
+            Label = objective.Command, Unit = "update", TotalSteps = totalSteps, LogEvery = options.Training.LogEvery, SaveEvery = options.Training.SaveEvery,
             Capture = step => new TrainerState(step, (int)(step * options.RolloutBatchSize / session.Pool.Count), 0,
                 CheckpointStore.CaptureTorchRng(), objective.State()),
             SaveModels = objective.SaveModels, SaveCheckpointModels = objective.SaveCheckpointModels, Optimizers = objective.Optimizers, AfterStep = options.AfterStep,
@@ -75,7 +75,7 @@ public static class OnlineTrainer
         var clock = Stopwatch.StartNew();
         var rollout = engine.Sample(step, objective.SamplesPerPrompt);
         engine.Score(rollout);
-        var firstPass = MinibatchPlan.Create(options.Seed, step, 0, rollout.Rows, options.NumMinibatches, options.ForwardBatchSize);
+        var firstPass = MinibatchPlan.Create(options.Training.Seed, step, 0, rollout.Rows, options.NumMinibatches, options.ForwardBatchSize);
         var logProbClock = Stopwatch.StartNew();
         engine.ComputeLogProbs(rollout, firstPass.MicroBatches);
         objective.Prepare(rollout, firstPass);

@@ -38,7 +38,7 @@ public sealed class RolloutEngine
     public GoldRewardScorer? Gold { get; }
 
     /// <summary>The sampling seed of update <paramref name="step"/> (0-based).</summary>
-    public long SamplingSeed(long step) => Seeding.Derive(options.Seed, $"online-rl/rollout/{step}");
+    public long SamplingSeed(long step) => Seeding.Derive(options.Training.Seed, $"online-rl/rollout/{step}");
 
     /// <summary>Samples update <paramref name="step"/>'s prompts, each <paramref name="samplesPerPrompt"/> times (adjacent rows).</summary>
     public Rollout Sample(long step, int samplesPerPrompt)

@@ -46,7 +46,7 @@ public static class PpoJob
             }
             return (model, origin);
         }
-        long seed = Seeding.Derive(options.Seed, "ppo/value-head");
+        long seed = Seeding.Derive(options.Training.Seed, "ppo/value-head");
         string why = session.RewardModelFolder is null
             ? "the reward is the gold judge, there is no reward model"
             : "the reward model tokenizes differently from the policy";

@@ -27,10 +27,10 @@ public sealed record PpoJobOptions : OnlineRlOptions
     public double ClipRangeValue { get; init; } = PpoLosses.DefaultValueClipRange;
     /// <summary>Weight of the value loss in the value model's objective (0.1).</summary>
     public double VfCoef { get; init; } = PpoLosses.DefaultValueCoefficient;
-    /// <summary>The value model's learning rate; null: the policy's (<see cref="OnlineRlOptions.Lr"/>).</summary>
+    /// <summary>The value model's learning rate; null: the policy's (<see cref="OnlineRlOptions.Training"/>'s Lr).</summary>
     public double? ValueLr { get; init; }
 
-    public double EffectiveValueLr => ValueLr ?? Lr;
+    public double EffectiveValueLr => ValueLr ?? Training.Lr;
 
     public override void Validate()
     {

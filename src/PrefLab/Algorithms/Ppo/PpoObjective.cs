@@ -43,7 +43,7 @@ public sealed class PpoObjective : OnlineObjective
         this.valueOrigin = valueOrigin;
         valueTokenizerFolder = options.Policy;
         valueParameters = OptimizerFactory.Distinct(value.parameters()).Where(p => p.requires_grad).ToList();
-        valueOptimizer = OptimizerFactory.AdamW(valueParameters, options.Training(options.EffectiveValueLr));
+        valueOptimizer = OptimizerFactory.AdamW(valueParameters, options.Training with { Lr = options.EffectiveValueLr });
         kl = options.NewKlController();
     }
 
@@ -59,7 +59,7 @@ public sealed class PpoObjective : OnlineObjective
     public override void Start(long totalSteps)
     {
         base.Start(totalSteps);
-        valueSchedule = LrSchedule.FromRatio(options.Schedule, options.EffectiveValueLr, totalSteps, options.WarmupRatio, options.MinLrRatio);
+        valueSchedule = LrSchedule.FromRatio(options.Training.Schedule, options.EffectiveValueLr, totalSteps, options.Training.WarmupRatio, options.Training.MinLrRatio);
     }
 
     public override void Prepare(Rollout rollout, MinibatchPlan firstPass)
@@ -221,7 +221,7 @@ public sealed class PpoObjective : OnlineObjective
         ["cliprange_value"] = options.ClipRangeValue,
         ["vf_coef"] = options.VfCoef,
         ["temperature"] = options.Temperature,
-        ["lr"] = options.Lr,
+        ["lr"] = options.Training.Lr,
         ["value_lr"] = options.EffectiveValueLr,
         ["value_model"] = valueOrigin.DeepClone(),
         ["value_parameters"] = value.ParameterCount,

@@ -27,6 +27,22 @@ public sealed class RewardModelJudge(RewardModel rewardModel) : ISampleJudge
     }
 }
 
+/// <summary>
+/// A reward-model ensemble's score, as <c>bon</c> and online RL combine one: each member's score normalised by its stored
+/// normalisation (raw when it has none), combined by <paramref name="rule"/>. Normalising matters here, unlike for one
+/// reward model: members on different scales would otherwise weigh by their scale, not by the rule.
+/// </summary>
+public sealed class RewardEnsembleJudge(IReadOnlyList<RewardModel> members, RewardEnsemble rule) : ISampleJudge
+{
+    public double[] Score(IReadOnlyList<GenerationPrompt> prompts, IReadOnlyList<GeneratedSequence> samples) =>
+        rule.Combine(members.Select(member =>
+        {
+            var raw = new RewardModelJudge(member).Score(prompts, samples);
+            var normalizer = member.Normalizer;
+            return raw.Select(normalizer.Apply).ToArray();
+        }).ToList());
+}
+
 /// <summary>The Preference World's gold judge (GoldScore.Overall of the response text to the item's prompt): picking
 /// by it is best-of-N with a perfect reward model, the ceiling any trained one can approach.</summary>
 public sealed class GoldJudgeOfSamples(GoldJudge judge) : ISampleJudge

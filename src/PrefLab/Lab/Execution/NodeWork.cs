@@ -50,6 +50,11 @@ public sealed class NodeWork
 
     public string? WorldFolder => Inputs.GetValueOrDefault(InputRoles.World);
 
+    /// <summary>The reward model folders: the one <see cref="InputRoles.RewardModel"/>, or an ensemble's members in
+    /// their order (<see cref="InputRoles.EnsembleMember"/>); empty when the node has none (the gold scorer).</summary>
+    public IReadOnlyList<string> RewardModels => Inputs.TryGetValue(InputRoles.RewardModel, out var single) ? [single]
+        : InputRoles.EnsembleMembers(Inputs.Keys).Select(role => Inputs[role]).ToList();
+
     /// <summary>Shows a short status beside the lab's queue line (e.g. "step 120/1000 loss 0.41").</summary>
     public void Status(string text) => status(text);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using PrefLab.Runtime;
 
 namespace PrefLab.Lab.Grid;
@@ -23,7 +24,9 @@ public sealed record RunLabels(string? Data, string Algorithm, string? RewardMod
 
 /// <summary>One run of a grid: its labels, seed, and fully resolved settings (a flat canonical dictionary with keys
 /// <c>algorithm</c>, <c>algorithm.*</c>, <c>data.*</c>, <c>reward_model.*</c>, <c>prompts.*</c>, <c>evaluation.*</c>,
-/// <c>rm_evaluation.*</c>, <c>sft.*</c>, <c>pretrain.*</c>, <c>world.*</c> and <c>seed</c>).</summary>
+/// <c>rm_evaluation.*</c>, <c>sft.*</c>, <c>pretrain.*</c>, <c>world.*</c> and <c>seed</c>; for a reward-model ensemble,
+/// <c>reward_model.source</c> is <c>ensemble</c>, with <c>reward_model.combine</c>, <c>reward_model.weights</c>, and each
+/// member's <c>reward_model.*</c> and <c>data.*</c> under <c>ensemble.I.</c>).</summary>
 public sealed record GridRun(int Index, RunLabels Labels, AlgorithmType Type, long Seed, Settings Resolved);
 
 /// <summary>
@@ -50,7 +53,7 @@ public static class GridExpansion
             var type = algorithm.Type;
             var rm = type.UsesRewardModel() ? rewardModel : null;
             var labels = new RunLabels(
-                Data: DataLabel(type, data, rm),
+                Data: DataLabel(grid, type, data, rm),
                 Algorithm: algorithm.Name,
                 RewardModel: rm?.Name,
                 Prompts: type.UsesPrompts() ? prompts?.Name : null);
@@ -69,9 +72,16 @@ public static class GridExpansion
         return runs;
     }
 
-    static string? DataLabel(AlgorithmType type, DataLevel? data, RewardModelLevel? rm)
+    /// <summary>The run's data label. For a reward model it is the model's training data; for an ensemble, its members'
+    /// distinct labels joined by '+' ("hh+uf"), or the one they share.</summary>
+    static string? DataLabel(GridSpec grid, AlgorithmType type, DataLevel? data, RewardModelLevel? rm)
     {
         if (type.UsesPreferenceData()) return data?.Name;
+        if (rm?.Ensemble is { } ensemble)
+        {
+            var labels = ensemble.Members.Select(m => DataLabel(grid, type, data, grid.RewardModel(m))).OfType<string>().Distinct().ToList();
+            return labels.Count == 0 ? null : string.Join("+", labels);
+        }
         if (rm is null || rm.Gold) return null;
         if (rm.DataName is not null) return rm.DataName;
         if (rm.InlineData is not null) return rm.Name + ":data";
@@ -102,27 +112,52 @@ public static class GridExpansion
                 .Merge(algorithm.Options);
             settings = settings.Merge(options.Prefixed("algorithm"));
         }
-        Settings? dataSettings = type.UsesPreferenceData() ? data!.Settings : null;
+        if (type.UsesPreferenceData()) settings = settings.Merge(data!.Settings.Prefixed("data"));
         bool rmUsesPreset = false;
         if (rm is not null)
         {
             if (rm.Gold) settings = settings.With("reward_model.source", "gold");
+            else if (rm.Ensemble is { } ensemble)
+            {
+                // Each member as its own run of that level would resolve it, under ensemble.<i>: the planner turns each into
+                // the member's reward-model node (the same node, by content, as the member's own runs use).
+                settings = settings.With("reward_model.source", "ensemble").With("reward_model.combine", ensemble.Combine);
+                if (ensemble.Weights is { } weights)
+                    settings = settings.With("reward_model.weights", new JsonArray(weights.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray()));
+                for (int i = 0; i < ensemble.Members.Count; i++)
+                {
+                    var member = grid.RewardModel(ensemble.Members[i]);
+                    settings = settings.Merge(TrainedRewardModel(grid, member, data).Prefixed(EnsembleMemberPrefix(i)));
+                    rmUsesPreset |= member.Preset is not null;
+                }
+                if (grid.RmEvaluation is not null) settings = settings.Merge(grid.RmEvaluation.Prefixed("rm_evaluation"));
+            }
             else
             {
-                dataSettings = rm.InlineData ?? (rm.DataName is not null ? grid.Data.First(d => d.Name == rm.DataName).Settings : data!.Settings);
-                settings = settings.With("reward_model.source", "trained")
-                    .Merge(grid.FixedRewardModel.Merge(rm.Options).Prefixed("reward_model"));
-                if (rm.Preset is not null) settings = settings.With("reward_model.preset", rm.Preset);
-                if (rm.Model is not null) settings = settings.With("reward_model.model", rm.Model);
+                settings = settings.Merge(TrainedRewardModel(grid, rm, data));
                 if (grid.RmEvaluation is not null) settings = settings.Merge(grid.RmEvaluation.Prefixed("rm_evaluation"));
                 rmUsesPreset = rm.Preset is not null;
             }
         }
-        if (dataSettings is not null) settings = settings.Merge(dataSettings.Prefixed("data"));
         if (prompts is not null) settings = settings.Merge(prompts.Settings.Prefixed("prompts"));
         settings = settings.Merge(grid.Evaluation.Prefixed("evaluation")).Merge(grid.Sft.Prefixed("sft"));
         if (grid.Pretrain is not null && (grid.Sft.Contains("data") || rmUsesPreset)) settings = settings.Merge(grid.Pretrain.Prefixed("pretrain"));
         if (grid.World is not null) settings = settings.Merge(grid.World.Prefixed("world"));
         return settings;
     }
+
+    /// <summary>A trained reward model's part of a run's settings: <c>reward_model.*</c> (source, options, preset or
+    /// model) and <c>data.*</c>, its training data (its own, or <paramref name="data"/>, the run's dataset).</summary>
+    static Settings TrainedRewardModel(GridSpec grid, RewardModelLevel rm, DataLevel? data)
+    {
+        var dataSettings = rm.InlineData ?? (rm.DataName is not null ? grid.Data.First(d => d.Name == rm.DataName).Settings : data!.Settings);
+        var settings = Settings.Empty.With("reward_model.source", "trained")
+            .Merge(grid.FixedRewardModel.Merge(rm.Options).Prefixed("reward_model"));
+        if (rm.Preset is not null) settings = settings.With("reward_model.preset", rm.Preset);
+        if (rm.Model is not null) settings = settings.With("reward_model.model", rm.Model);
+        return settings.Merge(dataSettings.Prefixed("data"));
+    }
+
+    /// <summary>Where member <paramref name="index"/> of an ensemble run's reward model sits in its resolved settings.</summary>
+    public static string EnsembleMemberPrefix(int index) => "ensemble." + index.ToString(CultureInfo.InvariantCulture);
 }

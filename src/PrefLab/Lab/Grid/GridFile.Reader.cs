@@ -10,7 +10,7 @@ namespace PrefLab.Lab.Grid;
 public static partial class GridFile
 {
     /// <summary>Reads the sections; holds the grid's folder for relative paths.</summary>
-    sealed class Reader(GridYaml yaml, string folder, bool hasWorld)
+    sealed partial class Reader(GridYaml yaml, string folder, bool hasWorld)
     {
         public string LevelName(YamlNode node, string field)
         {
@@ -221,15 +221,20 @@ public static partial class GridFile
 
         public List<RewardModelLevel> RewardModels(YamlNode node, IReadOnlyList<DataLevel> data, Settings? pretrain)
         {
-            var mapping = yaml.Mapping(node, "reward_model", "a mapping of reward-model names to {data, preset, options} or {gold: true}");
+            var mapping = yaml.Mapping(node, "reward_model", "a mapping of reward-model names to {data, preset, options}, {gold: true} or {ensemble: [names], combine}");
             var levels = new List<RewardModelLevel>();
             foreach (var (key, keyNode, value) in yaml.Entries(mapping, "reward_model"))
             {
                 string name = LevelKey(keyNode, key, "reward_model." + key);
                 string field = "reward_model." + name;
                 var level = value is YamlScalarNode { Value: null or "" } ? new YamlMappingNode()
-                    : yaml.Mapping(value, field, "a mapping: data, preset and options, or gold: true");
+                    : yaml.Mapping(value, field, "a mapping: data, preset and options, gold: true, or ensemble: [names]");
                 int line = (int)keyNode.Start.Line;
+                if (Child(level, "ensemble") is { } membersNode)
+                {
+                    levels.Add(EnsembleLevel(level, membersNode, name, levels.Count, line));
+                    continue;
+                }
                 if (Child(level, "gold") is { } goldNode && yaml.Bool(goldNode, field + ".gold"))
                 {
                     if (level.Children.Count > 1) throw yaml.Error(level, field, "`gold: true` uses the World's gold scorer: give nothing else");
@@ -261,6 +266,7 @@ public static partial class GridFile
                 levels.Add(new RewardModelLevel(name, levels.Count, line, false, dataName, inline, preset, model, options));
             }
             if (levels.Count == 0) throw yaml.Error(node, "reward_model", "names no reward model");
+            CheckEnsembleMembers(mapping, levels);
             return levels;
         }
 

@@ -21,7 +21,8 @@ public static partial class GridFile
         ["name", "world", "pretrain", "sft", "data", "algorithm", "reward_model", "prompts", "fixed", "evaluation", "rm_evaluation", "seeds", "exclude", "include"];
 
     /// <summary>Options the lab sets itself and a grid may not: outputs, resumption, and what the factors decide.</summary>
-    static readonly HashSet<string> LabOwnedOptions = ["output", "resume", "config", "seed", "data", "prompts", "model", "policy", "reward-model", "reward", "world", "algorithm", "type"];
+    static readonly HashSet<string> LabOwnedOptions = ["output", "resume", "config", "seed", "data", "prompts", "model", "policy", "reward-model", "reward", "world", "algorithm", "type",
+        "ensemble", "ensemble-weights"];
 
     public static GridSpec Load(string path)
     {
@@ -78,7 +79,7 @@ public static partial class GridFile
                 throw UserError.InFile(path, algorithm.Line, field, $"{algorithm.Type.Name()} learns from preference data: add a `data` factor");
             if (algorithm.Type.UsesRewardModel() && rewardModels.Count == 0)
                 throw UserError.InFile(path, algorithm.Line, field, $"{algorithm.Type.Name()} needs a `reward_model` factor (a trained model, or `gold: true` on a World)");
-            if (algorithm.Type.UsesRewardModel() && data.Count == 0 && rewardModels.FirstOrDefault(r => !r.Gold && r.DataName is null && r.InlineData is null) is { } same)
+            if (algorithm.Type.UsesRewardModel() && data.Count == 0 && rewardModels.FirstOrDefault(r => !r.Gold && r.Ensemble is null && r.DataName is null && r.InlineData is null) is { } same)
                 throw UserError.InFile(path, same.Line, "reward_model." + same.Name, "is trained on each run's dataset but there is no `data` factor: add one, or give it `data:`");
             if (algorithm.Type.UsesPrompts() && prompts.Count == 0)
                 throw UserError.InFile(path, algorithm.Line, field, $"{algorithm.Type.Name()} samples prompts while training: add a `prompts` factor");

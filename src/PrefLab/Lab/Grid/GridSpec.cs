@@ -19,13 +19,18 @@ public sealed record DataLevel(string Name, int Position, int Line, Settings Set
 public sealed record AlgorithmLevel(string Name, int Position, int Line, AlgorithmType Type, Settings Options);
 
 /// <summary>
-/// A named reward model. <see cref="Gold"/>: the World's gold scorer instead of a trained model. Otherwise it is
+/// A named reward model. <see cref="Gold"/>: the World's gold scorer instead of a trained model. <see cref="Ensemble"/>:
+/// other trained levels combined (their nodes are the members' own, trained once). Otherwise it is
 /// trained on <see cref="DataName"/> (a data level), on <see cref="InlineData"/>, or, when both are null, on the
 /// run's own dataset; from <see cref="Model"/> (an existing folder), or from the SFT model of
 /// <see cref="Preset"/> (null: the policy's SFT model).
 /// </summary>
 public sealed record RewardModelLevel(string Name, int Position, int Line, bool Gold, string? DataName, Settings? InlineData,
-    string? Preset, string? Model, Settings Options);
+    string? Preset, string? Model, Settings Options)
+{
+    /// <summary>Set when the level is an ensemble of other levels (then nothing else is).</summary>
+    public RewardModelEnsemble? Ensemble { get; init; }
+}
 
 /// <summary>A named prompt set for online RL: a file (or <c>world:NAME</c>) and its options.</summary>
 public sealed record PromptLevel(string Name, int Position, int Line, Settings Settings);
@@ -55,6 +60,9 @@ public sealed record GridSpec
     public required IReadOnlyList<AlgorithmLevel> Algorithms { get; init; }
     public required IReadOnlyList<RewardModelLevel> RewardModels { get; init; }
     public required IReadOnlyList<PromptLevel> Prompts { get; init; }
+
+    /// <summary>The reward-model level of that name (an ensemble's member).</summary>
+    public RewardModelLevel RewardModel(string name) => RewardModels.First(r => r.Name == name);
 
     /// <summary>Options for every policy that trains (DPO, PPO, RLOO, GRPO); <see cref="FixedByType"/> for one algorithm type;
     /// <see cref="FixedRewardModel"/> for every trained reward model.</summary>

@@ -14,6 +14,19 @@ public static class InputRoles
     public const string Model = "model";
     /// <summary>The trained reward model (PPO/RLOO/GRPO, best-of-N, RM evaluation).</summary>
     public const string RewardModel = "reward_model";
+
+    /// <summary>Member <paramref name="index"/> (from 0, in the grid's order) of a reward-model ensemble, in place of
+    /// <see cref="RewardModel"/>: one role each, because a node has one input per role.</summary>
+    public static string EnsembleMember(int index) => RewardModel + "." + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The ensemble members among <paramref name="roles"/>, in member order.</summary>
+    public static IReadOnlyList<string> EnsembleMembers(IEnumerable<string> roles)
+    {
+        var set = roles.ToHashSet(StringComparer.Ordinal);
+        var members = new List<string>();
+        while (set.Contains(EnsembleMember(members.Count))) members.Add(EnsembleMember(members.Count));
+        return members;
+    }
 }
 
 /// <summary>

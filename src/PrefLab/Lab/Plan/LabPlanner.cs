@@ -35,27 +35,37 @@ public sealed class LabPlanner(ContentHasher hasher, Func<NodeKind, string> fing
         string runLabel = RunLabel(run);
 
         LabNode? rm = null, rmEval = null;
-        bool gold = s.GetString("reward_model.source") == "gold";
-        if (s.GetString("reward_model.source") == "trained")
-        {
-            var rmSection = s.Section("reward_model");
-            NodeInput init;
-            if (rmSection.GetString("model") is { } external) init = External(InputRoles.Model, external);
-            else if (rmSection.GetString("preset") is { } preset && s.Section("pretrain").GetString("preset") != preset)
-                init = SftInput(s.Section("sft"), s.Section("pretrain"), world, preset);
-            else init = sft;
-            var settings = Flatten(grid, "reward model " + run.Labels.RewardModel,
-                (s.Section("data"), new Dictionary<string, string> { ["file"] = "data" }),
-                (rmSection.Without("source", "model"), null));
-            rm = Add(NodeKind.RewardModel, settings, [init, .. world],
-                $"reward model {run.Labels.RewardModel}" + (run.Labels.Data is null ? "" : $" on {run.Labels.Data}"));
-            var rmEvalSettings = s.Section("rm_evaluation");
-            if (rmEvalSettings.Count > 0)
-                rmEval = Add(NodeKind.RmEvaluation, rmEvalSettings, [NodeInput.Node(InputRoles.RewardModel, rm), .. world], $"evaluate {rm.Label}");
-        }
-        var rmInputs = rm is null ? Array.Empty<NodeInput>() : [NodeInput.Node(InputRoles.RewardModel, rm)];
+        var rmInputs = new List<NodeInput>();
         var algorithm = s.Section("algorithm").With("algorithm", run.Type.Name());
-        if (gold) algorithm = algorithm.With("reward", "gold");
+        switch (s.GetString("reward_model.source"))
+        {
+            case "gold":
+                algorithm = algorithm.With("reward", "gold");
+                break;
+            case "trained":
+                rm = TrainedRewardModel(grid, s, world, sft, run.Labels.RewardModel!, run.Labels.Data);
+                rmInputs.Add(NodeInput.Node(InputRoles.RewardModel, rm));
+                rmEval = RmEvaluation(s.Section("rm_evaluation"), rmInputs, world, $"evaluate {rm.Label}");
+                break;
+            case "ensemble":
+            {
+                // Each member's node is the one its own level plans (same settings and inputs, so the same id): members
+                // are trained once, whichever runs need them. The combination is the commands' own options.
+                var members = grid.RewardModel(run.Labels.RewardModel!).Ensemble!.Members;
+                for (int i = 0; i < members.Count; i++)
+                {
+                    var view = MemberView(s, i);
+                    string? data = grid.Data.FirstOrDefault(d => d.Settings.Equals(view.Section("data")))?.Name ?? members[i] + ":data";
+                    rmInputs.Add(NodeInput.Node(InputRoles.EnsembleMember(i), TrainedRewardModel(grid, view, world, sft, members[i], data)));
+                }
+                var rule = Settings.Empty.With("ensemble", s.GetString("reward_model.combine")!);
+                if (s["reward_model.weights"] is { } weights) rule = rule.With("ensemble-weights", weights);
+                algorithm = algorithm.Merge(rule);
+                rmEval = RmEvaluation(s.Section("rm_evaluation").Merge(rule), rmInputs, world,
+                    $"evaluate reward model {run.Labels.RewardModel} ({string.Join(" + ", members)})" + (run.Labels.Data is null ? "" : $" on {run.Labels.Data}"));
+                break;
+            }
+        }
 
         LabNode? policy = null;
         LabNode result;
@@ -82,6 +92,31 @@ public sealed class LabPlanner(ContentHasher hasher, Func<NodeKind, string> fing
         string configKey = ContentHasher.ShortId(s.Without("seed").ToCanonicalJson());
         return new PlannedRun(run, result.Id, configKey, result.Id, policy?.Id, rm?.Id, rmEval?.Id, sft.NodeId);
     }
+
+    /// <summary>The reward-model node of a run whose reward model is trained (or of an ensemble member's view).</summary>
+    LabNode TrainedRewardModel(GridSpec grid, Settings s, NodeInput[] world, NodeInput sft, string name, string? dataLabel)
+    {
+        var rmSection = s.Section("reward_model");
+        NodeInput init;
+        if (rmSection.GetString("model") is { } external) init = External(InputRoles.Model, external);
+        else if (rmSection.GetString("preset") is { } preset && s.Section("pretrain").GetString("preset") != preset)
+            init = SftInput(s.Section("sft"), s.Section("pretrain"), world, preset);
+        else init = sft;
+        var settings = Flatten(grid, "reward model " + name,
+            (s.Section("data"), new Dictionary<string, string> { ["file"] = "data" }),
+            (rmSection.Without("source", "model"), null));
+        return Add(NodeKind.RewardModel, settings, [init, .. world], $"reward model {name}" + (dataLabel is null ? "" : $" on {dataLabel}"));
+    }
+
+    /// <summary>The RM evaluation node over <paramref name="rewardModels"/>, when the grid evaluates reward models.</summary>
+    LabNode? RmEvaluation(Settings settings, IReadOnlyList<NodeInput> rewardModels, NodeInput[] world, string label) =>
+        settings.Without("ensemble", "ensemble-weights").Count > 0 ? Add(NodeKind.RmEvaluation, settings, [.. rewardModels, .. world], label) : null;
+
+    /// <summary>An ensemble run's settings as a run of member <paramref name="index"/>'s own level would have them.</summary>
+    static Settings MemberView(Settings s, int index) =>
+        Settings.From(s.Pairs.Where(p => !(p.Key.StartsWith("reward_model.", StringComparison.Ordinal) || p.Key.StartsWith("data.", StringComparison.Ordinal)
+                || p.Key.StartsWith("rm_evaluation.", StringComparison.Ordinal) || p.Key.StartsWith("ensemble.", StringComparison.Ordinal))))
+            .Merge(s.Section(GridExpansion.EnsembleMemberPrefix(index)));
 
     static string RunLabel(GridRun run)
     {

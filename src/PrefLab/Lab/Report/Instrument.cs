@@ -278,8 +278,11 @@ public static class Instrument
         questions.Add(rmQuestion);
 
         // 4. Prompts: PPO with a trained RM must move the policy for the prompt set to matter.
+        var promptSets = onlineRm.Select(u => u.Prompts).OfType<string>().Distinct().ToList();
         questions.Add(onlineRm.Count == 0
             ? new("prompts", "Prompts for PPO", false, "no PPO run with a trained reward model")
+            : promptSets.Count < 2
+                ? new("prompts", "Prompts for PPO", false, $"PPO with a trained reward model ran on one prompt set ({string.Join(", ", promptSets)}): there is nothing to compare it with")
             : onlineRm.Any(u => Moves(u.Uplift))
                 ? new("prompts", "Prompts for PPO", true, "PPO with a trained reward model moves the policy: " + string.Join(", ", onlineRm.Where(u => Moves(u.Uplift)).Select(Describe)))
                 : new("prompts", "Prompts for PPO", false, "PPO with a trained reward model does not move the SFT policy on any prompt set (" +

@@ -17,7 +17,7 @@ public sealed partial class LabStore
     static NodeState ReadNode(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4),
         NullableString(r, 5), r.IsDBNull(6) ? null : r.GetDouble(6), r.GetString(7), r.IsDBNull(8) ? null : r.GetDouble(8));
 
-    /// <summary>The peak <see cref="RecordPeak"/> stored last, or null.</summary>
+    /// <summary>The highest peak <see cref="RecordPeak"/> stored, or null.</summary>
     public double? Fp32PeakGflops =>
         Scalar("SELECT value FROM meta WHERE key = 'fp32_gflops'") is string v ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : null;
 

@@ -100,9 +100,12 @@ public sealed partial class LabStore
     }
 
     /// <summary>Imports a finished node's results (metrics, item scores, verdicts) and marks it done, in one transaction.</summary>
-    /// <summary>The fp32 matmul peak (GFLOP/s) measured on the machine of the latest run that did model work.</summary>
+    /// <summary>An fp32 matmul peak (GFLOP/s) measured after a run that did model work; the store keeps the highest
+    /// so far. A peak measured while other work shares the cores comes out low, and dividing nodes timed on a quiet
+    /// machine by it gave utilisations above 100%: the highest measurement is the nearest to the machine's limit.</summary>
     public void RecordPeak(double fp32Gflops) =>
-        Execute("INSERT INTO meta (key, value) VALUES ('fp32_gflops', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        Execute("INSERT INTO meta (key, value) VALUES ('fp32_gflops', $v) ON CONFLICT (key) DO UPDATE SET value = " +
+            "CASE WHEN CAST(excluded.value AS REAL) > CAST(meta.value AS REAL) THEN excluded.value ELSE meta.value END",
             ("$v", fp32Gflops.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <param name="modelFlops">The model FLOPs the finishing attempt did (<see cref="Models.ModelFlops"/>), or null

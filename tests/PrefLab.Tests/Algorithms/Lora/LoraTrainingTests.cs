@@ -180,7 +180,7 @@ public class LoraTrainingTests
     public void Ppo_with_lora_keeps_one_model_whose_adapters_off_are_the_reference()
     {
         using var setup = new TinyRlSetup();
-        var options = setup.Ppo("ppo") with { MaxSteps = 3, Lora = new LoraConfig { R = 4, Alpha = 8, TargetModules = new[] { "all-linear" } } };
+        var options = setup.Ppo("ppo").WithTraining(t => t with { MaxSteps = 3 }) with { Lora = new LoraConfig { R = 4, Alpha = 8, TargetModules = new[] { "all-linear" } } };
         using (var session = PrefLab.Algorithms.OnlineRl.OnlineRlSession.Open(options))
         {
             Assert.Same(session.Policy, session.Reference);

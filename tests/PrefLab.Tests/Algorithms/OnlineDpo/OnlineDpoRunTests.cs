@@ -16,7 +16,7 @@ public class OnlineDpoRunTests : SingleThreadedTests
     {
         Policy = setup.Policy, RewardModel = setup.RewardModel, Prompts = setup.Prompts, Output = setup.Folder(output),
         MaxPromptLength = TinyRlSetup.MaxPromptLength, MaxNewTokens = 8, RolloutBatchSize = 4, NumGenerations = 3, GenerationBatchSize = 12,
-        ForwardBatchSize = 4, MaxSteps = 3, Lr = 1e-2, Seed = 5, RolloutLogEvery = 1,
+        ForwardBatchSize = 4, Training = OnlineRlOptions.DefaultTraining with { MaxSteps = 3, Lr = 1e-2, Seed = 5 }, RolloutLogEvery = 1,
     };
 
     [Fact]
@@ -61,7 +61,7 @@ public class OnlineDpoRunTests : SingleThreadedTests
     public void A_resumed_run_equals_the_uninterrupted_run_and_label_noise_changes_the_result()
     {
         using var setup = new TinyRlSetup();
-        var options = Options(setup, "straight") with { MaxSteps = 4, SaveEvery = 2, PpoEpochs = 2, NumMinibatches = 2, LabelNoise = 0.3, WarmupRatio = 0.25 };
+        var options = Options(setup, "straight").WithTraining(t => t with { MaxSteps = 4, SaveEvery = 2, WarmupRatio = 0.25 }) with { PpoEpochs = 2, NumMinibatches = 2, LabelNoise = 0.3 };
         OnlineDpoJob.Run(options);
         string interrupted = setup.Folder("interrupted");
         Assert.Throws<OperationCanceledException>(() => OnlineDpoJob.Run(options with
@@ -70,7 +70,7 @@ public class OnlineDpoRunTests : SingleThreadedTests
             AfterStep = s => { if (s == 3) throw new OperationCanceledException("interrupted"); },
         }));
         Assert.Equal(2, new CheckpointStore(Path.Combine(interrupted, "checkpoints"), 2).Latest);
-        OnlineDpoJob.Run(options with { Output = interrupted, Resume = true });
+        OnlineDpoJob.Run(options.WithTraining(t => t with { Resume = true }) with { Output = interrupted });
 
         var a = TinyRlSetup.Lines(Path.Combine(options.Output, "metrics.jsonl"));
         var b = TinyRlSetup.Lines(Path.Combine(interrupted, "metrics.jsonl"));

@@ -92,9 +92,9 @@ public class OnlineRlRunTests : SingleThreadedTests
     {
         using var setup = new TinyRlSetup();
         // Adaptive KL (its β is state to restore), two passes of two minibatches, a warm-up and a decaying schedule.
-        var options = setup.Ppo("straight") with
+        var options = setup.Ppo("straight").WithTraining(t => t with { MaxSteps = 4, SaveEvery = 2, WarmupRatio = 0.25 }) with
         {
-            MaxSteps = 4, SaveEvery = 2, PpoEpochs = 2, NumMinibatches = 2, TargetKl = 0.01, KlHorizon = 16, KlCoef = 0.2, WarmupRatio = 0.25,
+            PpoEpochs = 2, NumMinibatches = 2, TargetKl = 0.01, KlHorizon = 16, KlCoef = 0.2,
         };
         var straight = PpoJob.Run(options);
         string interrupted = setup.Folder("interrupted");
@@ -104,7 +104,7 @@ public class OnlineRlRunTests : SingleThreadedTests
             AfterStep = s => { if (s == 3) throw new OperationCanceledException("interrupted"); },
         }));
         Assert.Equal(2, new CheckpointStore(Path.Combine(interrupted, "checkpoints"), 2).Latest);
-        var resumed = PpoJob.Run(options with { Output = interrupted, Resume = true });
+        var resumed = PpoJob.Run(options.WithTraining(t => t with { Resume = true }) with { Output = interrupted });
 
         Assert.Equal(straight.Steps, resumed.Steps);
         var a = TinyRlSetup.Lines(Path.Combine(options.Output, "metrics.jsonl"));
@@ -123,7 +123,7 @@ public class OnlineRlRunTests : SingleThreadedTests
         Assert.Equal(TinyRlSetup.Weights(options.Output), TinyRlSetup.Weights(interrupted));
         Assert.Equal(TinyRlSetup.Weights(Path.Combine(options.Output, "value"), true), TinyRlSetup.Weights(Path.Combine(interrupted, "value"), true));
         // Negative control: another seed gives other samples and another model.
-        PpoJob.Run(options with { Output = setup.Folder("other"), Seed = 6 });
+        PpoJob.Run(options.WithTraining(t => t with { Seed = 6 }) with { Output = setup.Folder("other") });
         Assert.NotEqual(TinyRlSetup.Weights(options.Output), TinyRlSetup.Weights(setup.Folder("other")));
     }
 

@@ -22,8 +22,8 @@ public class PpoLearnabilityTests(WorldModelsFixture world, ITestOutputHelper ou
     {
         Policy = policy, Prompts = prompts, Output = output, Reward = RewardSource.Gold, World = world,
         MaxNewTokens = Recipe.MaxNewTokens, RolloutBatchSize = Recipe.RolloutBatchSize, GenerationBatchSize = 32, ForwardBatchSize = 16,
-        MaxSteps = Updates, PpoEpochs = Recipe.PpoEpochs, NumMinibatches = Recipe.NumMinibatches, Lr = Recipe.Lr, KlCoef = Recipe.KlCoef,
-        Seed = WorldModelsFixture.Seed, RolloutLogEvery = 0,
+        PpoEpochs = Recipe.PpoEpochs, NumMinibatches = Recipe.NumMinibatches, KlCoef = Recipe.KlCoef,
+        Training = OnlineRlOptions.DefaultTraining with { MaxSteps = Updates, Lr = Recipe.Lr, Seed = WorldModelsFixture.Seed }, RolloutLogEvery = 0,
     };
     static PrefLab.Lab.Recipes.PpoRecipe Recipe => WorldModelsFixture.Recipe.Ppo;
     public static int Updates => Recipe.Updates;

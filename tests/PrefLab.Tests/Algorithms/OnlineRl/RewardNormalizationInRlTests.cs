@@ -69,7 +69,7 @@ public class RewardNormalizationInRlTests : SingleThreadedTests
         StoreNormalization(setup.RewardModel);
         double FirstScore(string output, bool normalize)
         {
-            GroupRlJob.Run(setup.Group(GroupRlAlgorithm.Rloo, output) with { MaxSteps = 1, NormalizeReward = normalize, MissingEosPenalty = null });
+            GroupRlJob.Run(setup.Group(GroupRlAlgorithm.Rloo, output).WithTraining(t => t with { MaxSteps = 1 }) with { NormalizeReward = normalize, MissingEosPenalty = null });
             return TinyRlSetup.Lines(Path.Combine(setup.Folder(output), "metrics.jsonl"))[0]["objective/scores"]!.GetValue<double>();
         }
         double normalised = FirstScore("on", true), raw = FirstScore("off", false);

@@ -18,7 +18,7 @@ public class RolloutInvariantTests : SingleThreadedTests
         using var setup = new TinyRlSetup();
         var reports = new List<MinibatchReport>();
         // Two passes of two minibatches, each accumulated over micro-batches of two rows, at a high learning rate.
-        PpoJob.Run(setup.Ppo("ppo") with { PpoEpochs = 2, NumMinibatches = 2, ForwardBatchSize = 2, MaxSteps = 2, OnMinibatch = reports.Add });
+        PpoJob.Run(setup.Ppo("ppo").WithTraining(t => t with { MaxSteps = 2 }) with { PpoEpochs = 2, NumMinibatches = 2, ForwardBatchSize = 2, OnMinibatch = reports.Add });
 
         Assert.Equal(2 * 2 * 2, reports.Count);
         var firsts = reports.Where(r => r.Epoch == 0 && r.Minibatch == 0).ToList();
@@ -60,7 +60,7 @@ public class RolloutInvariantTests : SingleThreadedTests
         using var session = OnlineRlSession.Open(options);
         using var scope = NewDisposeScope();
         var rollout = session.Engine.Sample(step: 0, samplesPerPrompt: 2);               // 16 rows, prompts of different lengths
-        var plan = MinibatchPlan.Create(options.Seed, 0, 0, rollout.Rows, minibatches: 1, microBatchSize: 5);
+        var plan = MinibatchPlan.Create(options.Training.Seed, 0, 0, rollout.Rows, minibatches: 1, microBatchSize: 5);
         session.Engine.ComputeLogProbs(rollout, plan.MicroBatches);
         var mask = rollout.Batch.ResponseMask;
         Assert.True(rollout.Batch.ResponseLength > 4);
@@ -86,9 +86,9 @@ public class RolloutInvariantTests : SingleThreadedTests
         // One update: the policy equals the reference, so every KL term is exactly 0 and the per-token reward is
         // the score alone. At temperature 4 sampling is near uniform over 51 ids: within 16 new tokens some responses
         // end with EOS (id 3), others are cut at the limit.
-        PpoJob.Run(setup.Ppo("eos") with
+        PpoJob.Run(setup.Ppo("eos").WithTraining(t => t with { MaxSteps = 1 }) with
         {
-            MaxSteps = 1, MaxNewTokens = 16, RolloutBatchSize = 16, GenerationBatchSize = 16, Temperature = 4.0,
+            MaxNewTokens = 16, RolloutBatchSize = 16, GenerationBatchSize = 16, Temperature = 4.0,
             OnRewards = (rollout, shaped) =>
             {
                 var ids = rollout.Batch.ResponseIds.data<long>().ToArray();
@@ -164,7 +164,7 @@ public class RolloutInvariantTests : SingleThreadedTests
     {
         using var setup = new TinyRlSetup();
         var counts = new Dictionary<long, long>();
-        PpoJob.Run(setup.Ppo("flat") with { MaxSteps = 6, NumMinibatches = 2, AfterStep = s => counts[s] = PrefLab.Runtime.LiveTensors.Count });
+        PpoJob.Run(setup.Ppo("flat").WithTraining(t => t with { MaxSteps = 6 }) with { NumMinibatches = 2, AfterStep = s => counts[s] = PrefLab.Runtime.LiveTensors.Count });
         Assert.Equal(counts[2], counts[6]);
     }
 }

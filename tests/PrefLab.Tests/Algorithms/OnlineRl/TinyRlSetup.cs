@@ -56,14 +56,14 @@ public sealed class TinyRlSetup : IDisposable
     {
         Policy = Policy, RewardModel = RewardModel, Prompts = Prompts, Output = Folder(output),
         MaxPromptLength = MaxPromptLength, MaxNewTokens = 8, RolloutBatchSize = 8, GenerationBatchSize = 8, ForwardBatchSize = 4,
-        MaxSteps = 2, Lr = 1e-2, Seed = 5, RolloutLogEvery = 1,
+        Training = OnlineRlOptions.DefaultTraining with { MaxSteps = 2, Lr = 1e-2, Seed = 5 }, RolloutLogEvery = 1,
     };
 
     public GroupRlJobOptions Group(GroupRlAlgorithm algorithm, string output) => new()
     {
         Algorithm = algorithm, Policy = Policy, RewardModel = RewardModel, Prompts = Prompts, Output = Folder(output),
         MaxPromptLength = MaxPromptLength, MaxNewTokens = 8, RolloutBatchSize = 4, NumGenerations = 3, GenerationBatchSize = 12,
-        ForwardBatchSize = 4, MaxSteps = 2, Lr = 1e-2, Seed = 5, RolloutLogEvery = 1,
+        ForwardBatchSize = 4, Training = OnlineRlOptions.DefaultTraining with { MaxSteps = 2, Lr = 1e-2, Seed = 5 }, RolloutLogEvery = 1,
     };
 
     public void Dispose() => dir.Dispose();
@@ -78,4 +78,12 @@ public sealed class TinyRlSetup : IDisposable
     public static List<JsonNode> Lines(string path) => File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!).ToList();
 
     public static double[] Doubles(Tensor t) => t.detach().to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
+}
+
+/// <summary>Changes the shared training options of an online RL options record, keeping its type (a record's
+/// <c>with</c> cannot reach into a nested record).</summary>
+public static class OnlineRlOptionsTestExtensions
+{
+    public static T WithTraining<T>(this T options, Func<PrefLab.Training.TrainingOptions, PrefLab.Training.TrainingOptions> change) where T : OnlineRlOptions =>
+        (T)(options with { Training = change(options.Training) });
 }
