@@ -20,9 +20,14 @@ public static class ChatMessages
         {
             string at = $"{param}[{i}]";
             if (list[i] is not JsonObject message) throw RequestFields.WrongType(at, "a message object", list[i]);
-            var fields = new RequestFields(message);
-            string role = fields.RequiredString("role") is var r && KnownRoles.Contains(r) ? r
-                : throw ApiError.BadField($"{at}.role", $"'{at}.role' must be one of {string.Join(", ", KnownRoles)}, not '{fields.OptionalString("role")}'");
+            string role = message["role"] switch
+            {
+                null => throw ApiError.BadField($"{at}.role", $"'{at}.role' is a required property", "missing_required_parameter"),
+                JsonValue v when v.GetValueKind() == JsonValueKind.String && KnownRoles.Contains(v.GetValue<string>()) => v.GetValue<string>(),
+                JsonValue v when v.GetValueKind() == JsonValueKind.String =>
+                    throw ApiError.BadField($"{at}.role", $"'{at}.role' must be one of {string.Join(", ", KnownRoles)}, not '{v.GetValue<string>()}'"),
+                var other => throw RequestFields.WrongType($"{at}.role", "a string", other),
+            };
             messages.Add(new Message(role == "developer" ? Roles.System : role, Content(message["content"], $"{at}.content")));
         }
         return messages;
@@ -40,7 +45,9 @@ public static class ChatMessages
                     throw RequestFields.WrongType($"{param}[{i}]", "a content part with a 'type'", parts[i]);
                 string type = part["type"]!.GetValue<string>();
                 if (type != "text") throw ApiError.BadField($"{param}[{i}].type", $"content parts of type '{type}' are not supported (text only)", "unsupported_parameter");
-                text.Append(new RequestFields(part).RequiredString("text"));
+                text.Append(part["text"] is JsonValue t && t.GetValueKind() == JsonValueKind.String ? t.GetValue<string>()
+                    : part["text"] is null ? throw ApiError.BadField($"{param}[{i}].text", $"'{param}[{i}].text' is a required property", "missing_required_parameter")
+                    : throw RequestFields.WrongType($"{param}[{i}].text", "a string", part["text"]));
             }
             return text.ToString();
         }

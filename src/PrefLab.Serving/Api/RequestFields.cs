@@ -17,7 +17,8 @@ public sealed class RequestFields(JsonObject body)
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            // Duplicate names are refused while parsing: a JsonObject would otherwise throw when first read (a 500).
+            node = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {

@@ -9,6 +9,26 @@ public sealed record SamplingFields(int N, double Temperature, double? TopP, lon
 {
     public const int MaxChoices = 16;
 
+    /// <summary>The field that set <see cref="MaxTokens"/> (max_tokens or max_completion_tokens); null when neither
+    /// was given and the default applies.</summary>
+    public string? MaxTokensField { get; init; }
+
+    /// <summary>Checks that the prompts and the new tokens fit the model's context (its position count), as OpenAI's
+    /// <c>context_length_exceeded</c> does. An explicit max_tokens must fit; the default shrinks to what fits.</summary>
+    /// <param name="promptTokens">The longest prompt's token count.</param>
+    /// <param name="promptParam">The field the prompt came from (messages, prompt).</param>
+    public SamplingFields FitContext(int promptTokens, int contextLength, string promptParam)
+    {
+        if (promptTokens > contextLength || (promptTokens == contextLength && MaxTokens > 0 && MaxTokensField is null))
+            throw ContextExceeded(promptParam, $"'{promptParam}' is {promptTokens} tokens; this model's maximum context length is {contextLength} tokens");
+        if (promptTokens + MaxTokens <= contextLength) return this;
+        if (MaxTokensField is null) return this with { MaxTokens = contextLength - promptTokens };
+        throw ContextExceeded(MaxTokensField,
+            $"This model's maximum context length is {contextLength} tokens; the prompt is {promptTokens} tokens and '{MaxTokensField}' asks for {MaxTokens} more");
+    }
+
+    static ApiError ContextExceeded(string param, string message) => ApiError.BadField(param, message, "context_length_exceeded");
+
     /// <param name="defaultMaxTokens">When the request sets neither max_tokens nor max_completion_tokens.</param>
     /// <param name="minMaxTokens">1, or 0 where a request may ask for no new tokens (completions with echo).</param>
     public static SamplingFields Read(RequestFields fields, int defaultMaxTokens, int limit, int minMaxTokens = 1)
@@ -39,7 +59,10 @@ public sealed record SamplingFields(int N, double Temperature, double? TopP, lon
             Stop: fields.Strings("stop", 4),
             MaxTokens: maxTokens,
             Stream: fields.Bool("stream", false),
-            IncludeUsage: includeUsage);
+            IncludeUsage: includeUsage)
+        {
+            MaxTokensField = fields.Has(maxName) ? maxName : null,
+        };
     }
 
     static bool IsZero(JsonNode node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.GetValue<double>() == 0;

@@ -36,6 +36,7 @@ public static class ChatCompletionsEndpoint
         {
             throw ApiError.BadField("messages", $"the model's chat template cannot render these messages: {e.Message}");
         }
+        sampling = sampling.FitContext(prompt.Length, model.ContextLength, "messages");
         var requests = Enumerable.Range(0, sampling.N).Select(i => sampling.Prompt(prompt, i)).ToList();
         var decoding = sampling.Decoding(logprobs ? Math.Max(top, 0) : 0);
         string id = ServerContext.NewId("chatcmpl-");

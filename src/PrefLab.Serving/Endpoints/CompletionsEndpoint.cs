@@ -19,6 +19,8 @@ public static class CompletionsEndpoint
 {
     const int DefaultMaxTokens = 16; // OpenAI's default for this endpoint
     const int MaxLegacyTopLogProbs = 5;
+    /// <summary>Most sequences (prompts x n) one request may ask for.</summary>
+    public const int MaxSequences = 256;
 
     public static async Task Handle(HttpContext http, ServerContext server)
     {
@@ -29,6 +31,10 @@ public static class CompletionsEndpoint
         var prompts = Prompts(fields.Body["prompt"]!, model);
         bool echo = fields.Bool("echo", false);
         var sampling = SamplingFields.Read(fields, DefaultMaxTokens, server.Options.MaxTokensLimit, minMaxTokens: echo ? 0 : 1);
+        sampling = sampling.FitContext(prompts.Max(p => p.Length), model.ContextLength, "prompt");
+        if (prompts.Count * sampling.N > MaxSequences)
+            throw ApiError.BadField(prompts.Count > MaxSequences ? "prompt" : "n",
+                $"{prompts.Count} prompts x n = {sampling.N} asks for {prompts.Count * sampling.N} sequences; this server decodes at most {MaxSequences} for one request");
         int? logprobs = fields.Integer("logprobs", 0, MaxLegacyTopLogProbs);
         fields.Unsupported("suffix", n => n is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Length == 0, "no insertion");
         if (sampling.Stream && echo) throw ApiError.BadField("echo", "'echo' is not supported with 'stream' by this server", "unsupported_parameter");

@@ -35,6 +35,8 @@ public sealed class PolicyModel : ServedModel
     public CausalLM Model { get; }
     public TextGenerator Generator { get; }
     public int VocabSize => Model.Config.VocabSize;
+    /// <summary>Most tokens a sequence may hold, prompt and completion together (the model's positions).</summary>
+    public int ContextLength => Model.Config.MaxPositionEmbeddings;
 
     /// <summary>A token's text as the logprobs fields show it (special tokens included).</summary>
     public string TokenText(int id) => Tokenizer.Decode([id], skipSpecialTokens: false);
