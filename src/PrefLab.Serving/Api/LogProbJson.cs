@@ -30,23 +30,39 @@ public static class LogProbJson
         return content;
     }
 
+    /// <summary>
+    /// Where each token starts in <c>Decode(ids)</c>: the end of the decoded prefix that ends with it, less the
+    /// token's own decoded length (so a separator the decoder puts between tokens, as WordLevel's space, comes before
+    /// the token's offset), kept in order and inside the text. A token the decoding skips sits where the text has got to.
+    /// </summary>
+    public static int[] TextOffsets(PolicyModel model, IReadOnlyList<int> ids, bool skipSpecialTokens)
+    {
+        var offsets = new int[ids.Count];
+        int previous = 0;
+        for (int t = 0; t < ids.Count; t++)
+        {
+            int end = model.Tokenizer.Decode(ids.Take(t + 1).ToList(), skipSpecialTokens).Length;
+            int own = model.Tokenizer.Decode([ids[t]], skipSpecialTokens).Length;
+            previous = offsets[t] = Math.Clamp(end - own, previous, Math.Max(end, previous));
+        }
+        return offsets;
+    }
+
     /// <summary>The legacy completions object: one entry a token; a null log-prob (the first prompt token) has null
-    /// alternatives too. Offsets count characters of the token texts from <paramref name="startOffset"/>.</summary>
+    /// alternatives too. <paramref name="offsets"/> are the tokens' character offsets in the choice's text.</summary>
     public static JsonObject Completion(PolicyModel model, IReadOnlyList<int> ids, IReadOnlyList<float?> logProbs,
-        IReadOnlyList<TopLogProb[]?> top, int topCount, int startOffset)
+        IReadOnlyList<TopLogProb[]?> top, int topCount, IReadOnlyList<int> offsets)
     {
         var tokens = new JsonArray();
         var values = new JsonArray();
         var alternatives = new JsonArray();
-        var offsets = new JsonArray();
-        int offset = startOffset;
+        var textOffsets = new JsonArray();
         for (int t = 0; t < ids.Count; t++)
         {
             string token = model.TokenText(ids[t]);
             tokens.Add(token);
             values.Add(logProbs[t] is float lp ? JsonValue.Create(lp) : null);
-            offsets.Add(offset);
-            offset += token.Length;
+            textOffsets.Add(offsets[t]);
             if (top[t] is TopLogProb[] alts && logProbs[t] is not null)
             {
                 var map = new JsonObject();
@@ -55,6 +71,6 @@ public static class LogProbJson
             }
             else alternatives.Add(null);
         }
-        return new JsonObject { ["tokens"] = tokens, ["token_logprobs"] = values, ["top_logprobs"] = alternatives, ["text_offset"] = offsets };
+        return new JsonObject { ["tokens"] = tokens, ["token_logprobs"] = values, ["top_logprobs"] = alternatives, ["text_offset"] = textOffsets };
     }
 }

@@ -71,15 +71,19 @@ public static class CompletionsEndpoint
                 int index = p * sampling.N + i;
                 var s = sequences.Length > 0 ? sequences[index] : null;
                 string promptText = echo ? model.Tokenizer.Decode(prompts[p], skipSpecialTokens: false) : "";
+                // What the decoder puts between the prompt and the first new token (WordLevel: a space; byte-level BPE: none).
+                if (echo && s is { Text.Length: > 0 }) promptText += Separator(model, prompts[p], s.TokenIds[0]);
                 JsonNode? lp = null;
                 if (logprobs is not null)
                 {
                     var ids = new List<int>();
                     var values = new List<float?>();
                     var alts = new List<TopLogProb[]?>();
+                    var offsets = new List<int>();
                     if (scored is not null)
                     {
                         ids.AddRange(prompts[p]);
+                        offsets.AddRange(LogProbJson.TextOffsets(model, prompts[p], skipSpecialTokens: false));
                         values.Add(null);
                         values.AddRange(scored[p].LogProbs.Select(x => (float?)x));
                         alts.Add(null);
@@ -88,10 +92,13 @@ public static class CompletionsEndpoint
                     if (s is not null)
                     {
                         ids.AddRange(s.TokenIds);
+                        // The generated text follows the echoed prompt; stop strings may cut it before its last tokens.
+                        int text = (s.Text ?? "").Length;
+                        offsets.AddRange(LogProbJson.TextOffsets(model, s.TokenIds, decoding.SkipSpecialTokens).Select(o => promptText.Length + Math.Min(o, text)));
                         values.AddRange(s.LogProbs.Select(x => (float?)x));
                         alts.AddRange(s.TopLogProbs is { } t ? t : s.LogProbs.Select(_ => (TopLogProb[]?)null));
                     }
-                    lp = LogProbJson.Completion(model, ids, values, alts, top, 0);
+                    lp = LogProbJson.Completion(model, ids, values, alts, top, offsets);
                 }
                 choices.Add(new JsonObject
                 {
@@ -140,6 +147,17 @@ public static class CompletionsEndpoint
                 ["choices"] = new JsonArray(), ["usage"] = ServerContext.Usage(promptTokens, completionTokens),
             });
         await events.Done();
+    }
+
+    /// <summary>The text the tokenizer's decoder puts between <paramref name="prompt"/> and a following token, found by
+    /// decoding them together; none when the joint decoding does not split cleanly.</summary>
+    static string Separator(PolicyModel model, int[] prompt, int next)
+    {
+        string before = model.Tokenizer.Decode(prompt, skipSpecialTokens: false);
+        string token = model.Tokenizer.Decode([next], skipSpecialTokens: false);
+        string both = model.Tokenizer.Decode([.. prompt, next], skipSpecialTokens: false);
+        return both.Length >= before.Length + token.Length && both.StartsWith(before, StringComparison.Ordinal) && both.EndsWith(token, StringComparison.Ordinal)
+            ? both[before.Length..(both.Length - token.Length)] : "";
     }
 
     /// <summary>A string, a list of strings, a list of token ids, or a list of such lists.</summary>

@@ -84,8 +84,16 @@ public class LogProbTests(ServingFixture serving)
             Assert.Equal(expected.Max(), top.Max(p => p.Value!.GetValue<double>()), 1e-4);
         }
         var tokenizer = TokenizerLoader.Load(serving.PolicyFolder);
-        Assert.Equal(tokenizer.Decode(ids, skipSpecialTokens: false), choice["text"]!.GetValue<string>());
+        string echoed = choice["text"]!.GetValue<string>();
+        Assert.Equal(tokenizer.Decode(ids, skipSpecialTokens: false), echoed);
         Assert.Equal(0, body["usage"]!["completion_tokens"]!.GetValue<int>());
+        // Each token's text_offset is where its text starts in the choice's text (the World decoder puts spaces between words).
+        var tokens = logprobs["tokens"]!.AsArray().Select(x => x!.GetValue<string>()).ToArray();
+        var offsets = logprobs["text_offset"]!.AsArray().Select(x => x!.GetValue<int>()).ToArray();
+        Assert.Equal(ids.Length, offsets.Length);
+        for (int t = 0; t < ids.Length; t++)
+            Assert.True(string.CompareOrdinal(echoed, offsets[t], tokens[t], 0, tokens[t].Length) == 0, $"token {t} '{tokens[t]}' at {offsets[t]} of '{echoed}'");
+        Assert.True(offsets.Skip(2).Distinct().Count() == ids.Length - 2, "offsets do not advance");
 
         // With new tokens, the prompt's entries come first, then the generated ones (as the chat path reports them).
         var (_, more, _) = await serving.Post("/completions", new JsonObject
@@ -96,5 +104,15 @@ public class LogProbTests(ServingFixture serving)
         var all = more!["choices"]![0]!["logprobs"]!["token_logprobs"]!.AsArray();
         Assert.Equal(ids.Length + more["usage"]!["completion_tokens"]!.GetValue<int>(), all.Count);
         for (int t = 1; t < ids.Length; t++) Assert.Equal(values[t]!.GetValue<double>(), all[t]!.GetValue<double>(), 1e-6);
+        string whole = more["choices"]![0]!["text"]!.GetValue<string>();
+        // The echoed text reads as the prompt and the new tokens decoded together (the World decoder's space between them too).
+        var generated = more["choices"]![0]!["logprobs"]!["tokens"]!.AsArray().Skip(ids.Length)
+            .Select(x => tokenizer.TokenToId(x!.GetValue<string>())!.Value).Where(id => id != PrefLab.Tests.Generation.GenerationFixtures.Eos);
+        Assert.Equal(tokenizer.Decode(ids.Concat(generated).ToList(), skipSpecialTokens: false), whole);
+        var allTokens = more["choices"]![0]!["logprobs"]!["tokens"]!.AsArray().Select(x => x!.GetValue<string>()).ToArray();
+        var allOffsets = more["choices"]![0]!["logprobs"]!["text_offset"]!.AsArray().Select(x => x!.GetValue<int>()).ToArray();
+        for (int t = 0; t < allTokens.Length; t++)
+            if (allOffsets[t] < whole.Length && allTokens[t] != "</s>")
+                Assert.True(string.CompareOrdinal(whole, allOffsets[t], allTokens[t], 0, allTokens[t].Length) == 0, $"token {t} '{allTokens[t]}' at {allOffsets[t]} of '{whole}'");
     }
 }
