@@ -28,5 +28,6 @@ public static class Registry
         yield return DemoCommand.Create();
         yield return GenerateCommand.Create();
         yield return EvalCommand.Create();
+        yield return ServeCommand.Create();
     }
 }

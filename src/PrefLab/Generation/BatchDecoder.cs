@@ -21,7 +21,6 @@ internal sealed class BatchDecoder
     readonly HashSet<int> eosSet;
     readonly int padId;
     readonly ITokenizer? tokenizer;
-    readonly SamplingStream stream;
 
     public BatchDecoder(CausalLM model, GenerationOptions options, IReadOnlyList<int> eosIds, int padId, ITokenizer? tokenizer)
     {
@@ -31,34 +30,41 @@ internal sealed class BatchDecoder
         eosSet = eosIds.ToHashSet();
         this.padId = padId;
         this.tokenizer = tokenizer;
-        stream = new SamplingStream(options.Seed);
     }
 
-    sealed class Row(int index, int[] prompt, long padding)
+    sealed class Row(int index, PromptRequest request, long padding, GenerationOptions options)
     {
-        public readonly int Index = index;          // position in the call's prompt list: the sampling key
-        public readonly int[] Prompt = prompt;
+        public readonly int Index = index;          // position in the call's prompt list
+        public readonly int[] Prompt = request.Ids;
         public readonly long Padding = padding;     // left padding in the batch
+        public readonly SamplingStream Stream = new(request.Seed ?? options.Seed);
+        public readonly long SamplingKey = request.SamplingKey ?? index;
+        public readonly int MaxNewTokens = request.MaxNewTokens ?? options.MaxNewTokens;
+        public readonly IReadOnlyList<string> StopStrings = request.StopStrings ?? options.StopStrings;
         public readonly List<int> Tokens = new();
         public readonly List<float> LogProbs = new();
+        public readonly List<TopLogProb[]>? Top = options.TopLogProbs > 0 ? new() : null;
         public FinishReason? Finish;
         public string? Stop;
         public string? Text;
+        public GeneratedSequence? Sequence;
     }
 
-    /// <summary>Generates for <paramref name="prompts"/> (index in the call, ids); results in the same order.</summary>
-    public GeneratedSequence[] Run(IReadOnlyList<(int Index, int[] Ids)> prompts)
+    /// <summary>Generates for <paramref name="prompts"/> (index in the call, request); results in the same order.
+    /// <paramref name="onToken"/> hears every new token at the step that made it, and a row's end with it.</summary>
+    public GeneratedSequence[] Run(IReadOnlyList<(int Index, PromptRequest Request)> prompts, Action<GeneratedToken>? onToken = null)
     {
-        int longest = prompts.Max(p => p.Ids.Length);
-        var rows = prompts.Select(p => new Row(p.Index, p.Ids, longest - p.Ids.Length)).ToArray();
+        int longest = prompts.Max(p => p.Request.Ids.Length);
+        var rows = prompts.Select(p => new Row(p.Index, p.Request, longest - p.Request.Ids.Length, options)).ToArray();
         var live = rows.ToList(); // rows in the cache, in cache order
+        int steps = rows.Max(r => r.MaxNewTokens);
         using var noGrad = no_grad();
         using var cache = model.NewCache();
-        for (int step = 0; step < options.MaxNewTokens && live.Any(r => r.Finish is null); step++)
+        for (int step = 0; step < steps && live.Any(r => r.Finish is null); step++)
         {
             using var scope = NewDisposeScope();
             var logits = step == 0 ? Prefill(rows, longest, cache) : DecodeStep(live, longest + step, step, cache); // [A, V]
-            var (tokens, logProbs) = Choose(logits, live, step);
+            var (tokens, logProbs, top) = Choose(logits, live, step);
             var finishedNow = new List<Row>();
             for (int i = 0; i < live.Count; i++)
             {
@@ -66,8 +72,14 @@ internal sealed class BatchDecoder
                 if (row.Finish is not null) continue; // kept with pad (DropFinishedRows off)
                 row.Tokens.Add((int)tokens[i]);
                 row.LogProbs.Add(logProbs[i]);
+                row.Top?.Add(top![i]);
                 Check(row);
-                if (row.Finish is not null) finishedNow.Add(row);
+                if (row.Finish is not null)
+                {
+                    finishedNow.Add(row);
+                    Complete(row);
+                }
+                onToken?.Invoke(new GeneratedToken(row.Index, (int)tokens[i], logProbs[i], top?[i], row.Sequence));
             }
             if (finishedNow.Count > 0 && options.DropFinishedRows && live.Any(r => r.Finish is null))
             {
@@ -79,9 +91,19 @@ internal sealed class BatchDecoder
         foreach (var row in rows)
         {
             row.Finish ??= FinishReason.Length;
-            row.Text ??= tokenizer?.Decode(row.Tokens, options.SkipSpecialTokens);
+            Complete(row);
         }
-        return rows.Select(r => new GeneratedSequence(r.Prompt, r.Tokens.ToArray(), r.LogProbs.ToArray(), r.Text, r.Finish!.Value, r.Stop)).ToArray();
+        return rows.Select(r => r.Sequence!).ToArray();
+    }
+
+    void Complete(Row row)
+    {
+        if (row.Sequence is not null) return;
+        row.Text ??= tokenizer?.Decode(row.Tokens, options.SkipSpecialTokens);
+        row.Sequence = new GeneratedSequence(row.Prompt, row.Tokens.ToArray(), row.LogProbs.ToArray(), row.Text, row.Finish!.Value, row.Stop)
+        {
+            TopLogProbs = row.Top?.ToArray(),
+        };
     }
 
     /// <summary>The whole left-padded batch at once; the logits of each row's last position. [B, V]</summary>
@@ -122,8 +144,9 @@ internal sealed class BatchDecoder
         return model.ProjectToVocab(hidden.select(1, -1));                                       // [A, V]
     }
 
-    /// <summary>The next token of every live row and its log-prob under log_softmax(logits / T), untruncated.</summary>
-    (long[] Tokens, float[] LogProbs) Choose(Tensor logits, List<Row> live, int step)
+    /// <summary>The next token of every live row and its log-prob under log_softmax(logits / T), untruncated; with
+    /// <see cref="GenerationOptions.TopLogProbs"/>, each row's most likely tokens under the same distribution.</summary>
+    (long[] Tokens, float[] LogProbs, TopLogProb[][]? Top) Choose(Tensor logits, List<Row> live, int step)
     {
         var scores = LogitsProcessors.Apply(logits, options, eosIds, suppressEos: step < options.MinNewTokens);
         Tensor tokens;
@@ -133,11 +156,24 @@ internal sealed class BatchDecoder
         }
         else
         {
-            var uniforms = live.Select(r => stream.Uniform(r.Index, step)).ToArray();
+            var uniforms = live.Select(r => r.Stream.Uniform(r.SamplingKey, step)).ToArray();
             tokens = TokenSampler.Sample(scores, tensor(uniforms));
         }
         var logProbs = TokenLogProbs.Gather(logits.unsqueeze(1), tokens.unsqueeze(1), options.LogProbTemperature).squeeze(1); // [A]
-        return (tokens.data<long>().ToArray(), logProbs.to_type(ScalarType.Float32).data<float>().ToArray());
+        return (tokens.data<long>().ToArray(), logProbs.to_type(ScalarType.Float32).data<float>().ToArray(), Top(logits));
+    }
+
+    TopLogProb[][]? Top(Tensor logits)
+    {
+        int k = (int)Math.Min(options.TopLogProbs, logits.shape[^1]);
+        if (k == 0) return null;
+        var z = logits.to_type(ScalarType.Float32);
+        if (options.LogProbTemperature != 1.0) z = z.div(options.LogProbTemperature);
+        var (values, ids) = (z - z.logsumexp(-1, keepdim: true)).topk(k, -1);                   // [A, k] each
+        var v = values.contiguous().data<float>().ToArray();
+        var i = ids.contiguous().data<long>().ToArray();
+        return Enumerable.Range(0, (int)values.shape[0])
+            .Select(r => Enumerable.Range(0, k).Select(j => new TopLogProb((int)i[r * k + j], v[r * k + j])).ToArray()).ToArray();
     }
 
     void Check(Row row)
@@ -147,10 +183,10 @@ internal sealed class BatchDecoder
             row.Finish = FinishReason.Eos;
             return;
         }
-        if (options.StopStrings.Count > 0)
+        if (row.StopStrings.Count > 0)
         {
             string text = tokenizer!.Decode(row.Tokens, options.SkipSpecialTokens);
-            if (StopStrings.FindEarliest(text, options.StopStrings) is var (stop, index))
+            if (StopStrings.FindEarliest(text, row.StopStrings) is var (stop, index))
             {
                 row.Finish = FinishReason.StopString;
                 row.Stop = stop;
@@ -158,6 +194,6 @@ internal sealed class BatchDecoder
                 return;
             }
         }
-        if (row.Tokens.Count >= options.MaxNewTokens) row.Finish = FinishReason.Length;
+        if (row.Tokens.Count >= row.MaxNewTokens) row.Finish = FinishReason.Length;
     }
 }

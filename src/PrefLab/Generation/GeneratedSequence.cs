@@ -18,6 +18,10 @@ public sealed record GeneratedSequence(int[] PromptIds, int[] TokenIds, float[] 
 {
     public int Length => TokenIds.Length;
 
+    /// <summary>Per token, the step's <see cref="GenerationOptions.TopLogProbs"/> most likely tokens (most likely
+    /// first) at the log-prob temperature; null when none were asked for.</summary>
+    public IReadOnlyList<TopLogProb[]>? TopLogProbs { get; init; }
+
     /// <summary>Sum of <see cref="LogProbs"/>: the sequence log-prob at the log-prob temperature.</summary>
     public double SumLogProb => LogProbs.Sum(x => (double)x);
 }

@@ -48,6 +48,13 @@ public sealed record GenerationOptions
     /// being fed the pad id, as Hugging Face does. The tokens are the same either way.</summary>
     public bool DropFinishedRows { get; init; } = true;
 
+    /// <summary>Also report, per generated token, this many most likely tokens with their log-probs (0 = none;
+    /// at most <see cref="MaxTopLogProbs"/>).</summary>
+    public int TopLogProbs { get; init; }
+
+    /// <summary>The most alternatives <see cref="TopLogProbs"/> may ask for (OpenAI's limit).</summary>
+    public const int MaxTopLogProbs = 20;
+
     public bool IsGreedy => Temperature == 0;
 
     /// <summary>The temperature of the reported log-probs: <see cref="Temperature"/> when sampling, 1 when greedy.</summary>
@@ -69,6 +76,8 @@ public sealed record GenerationOptions
         if (TopP is double p && !(p > 0 && p <= 1)) throw UserError.InOption("top-p", $"must be in (0, 1], not {p}");
         if (IsGreedy && TopK is not null) throw UserError.InOption("top-k", "has no effect with greedy decoding (--temperature 0)");
         if (IsGreedy && TopP is not null) throw UserError.InOption("top-p", "has no effect with greedy decoding (--temperature 0)");
+        if (TopLogProbs < 0 || TopLogProbs > MaxTopLogProbs)
+            throw UserError.InOption("top-logprobs", $"must be 0 to {MaxTopLogProbs}, not {TopLogProbs}");
         if (BatchSize < 1) throw UserError.InOption("batch-size", $"must be at least 1, not {BatchSize}");
         foreach (string stop in StopStrings)
             if (string.IsNullOrEmpty(stop)) throw UserError.InOption("stop", "a stop string must not be empty");

@@ -50,21 +50,33 @@ public sealed class TextGenerator
 
     /// <summary>Generates a continuation of each prompt (token ids, used as given: no BOS is added).</summary>
     /// <param name="onPromptsDone">Called after each batch with the number of prompts it finished.</param>
-    public GenerationResult Generate(IReadOnlyList<int[]> promptIds, GenerationOptions options, Action<int>? onPromptsDone = null)
+    public GenerationResult Generate(IReadOnlyList<int[]> promptIds, GenerationOptions options, Action<int>? onPromptsDone = null) =>
+        Generate(promptIds.Select(ids => new PromptRequest(ids)).ToList(), options, onPromptsDone);
+
+    /// <summary>Generates a continuation of each prompt, with per-sequence seeds, sampling keys, length limits and
+    /// stop strings where a <see cref="PromptRequest"/> sets them (the server's batches). <paramref name="onToken"/>
+    /// hears each token as it is made, and each sequence's end (called on this thread).</summary>
+    public GenerationResult Generate(IReadOnlyList<PromptRequest> prompts, GenerationOptions options, Action<int>? onPromptsDone = null,
+        Action<GeneratedToken>? onToken = null)
     {
         TorchRuntime.EnsureLoaded();
         options.Validate();
-        if (options.StopStrings.Count > 0 && Tokenizer is null)
+        foreach (var prompt in prompts)
+        {
+            if (prompt.MaxNewTokens is int m && m < 1) throw UserError.InOption("max-new-tokens", $"must be at least 1, not {m}");
+            if ((prompt.StopStrings ?? options.StopStrings).Any(string.IsNullOrEmpty)) throw UserError.InOption("stop", "a stop string must not be empty");
+        }
+        if (prompts.Any(p => (p.StopStrings ?? options.StopStrings).Count > 0) && Tokenizer is null)
             throw new ArgumentException("stop strings need a tokenizer to decode the generated text", nameof(options));
-        Check(promptIds, options);
+        Check(prompts, options);
         var clock = Stopwatch.StartNew();
-        var results = new GeneratedSequence[promptIds.Count];
+        var results = new GeneratedSequence[prompts.Count];
         // Longest first (a batch that does not fit shows at once); ties keep input order.
-        var order = Enumerable.Range(0, promptIds.Count).OrderByDescending(i => promptIds[i].Length).ThenBy(i => i).ToArray();
+        var order = Enumerable.Range(0, prompts.Count).OrderByDescending(i => prompts[i].Ids.Length).ThenBy(i => i).ToArray();
         var decoder = new BatchDecoder(Model, options, EosIds, PadId, Tokenizer);
         foreach (var chunk in order.Chunk(options.BatchSize))
         {
-            var sequences = decoder.Run(chunk.Select(i => (i, promptIds[i])).ToList());
+            var sequences = decoder.Run(chunk.Select(i => (i, prompts[i])).ToList(), onToken);
             for (int j = 0; j < chunk.Length; j++) results[chunk[j]] = sequences[j];
             onPromptsDone?.Invoke(chunk.Length);
         }
@@ -77,19 +89,20 @@ public sealed class TextGenerator
         Action<int>? onPromptsDone = null) =>
         Generate(prompts.Select(chat.Prompt).ToList(), options, onPromptsDone);
 
-    void Check(IReadOnlyList<int[]> promptIds, GenerationOptions options)
+    void Check(IReadOnlyList<PromptRequest> prompts, GenerationOptions options)
     {
         int vocab = Model.Config.VocabSize;
-        for (int i = 0; i < promptIds.Count; i++)
+        for (int i = 0; i < prompts.Count; i++)
         {
-            var ids = promptIds[i] ?? throw new ArgumentException($"prompt {i} is null", nameof(promptIds));
-            if (ids.Length == 0) throw new ArgumentException($"prompt {i} has no tokens (give at least a BOS)", nameof(promptIds));
+            var ids = prompts[i]?.Ids ?? throw new ArgumentException($"prompt {i} is null", nameof(prompts));
+            if (ids.Length == 0) throw new ArgumentException($"prompt {i} has no tokens (give at least a BOS)", nameof(prompts));
             foreach (int id in ids)
                 if (id < 0 || id >= vocab)
-                    throw new ArgumentOutOfRangeException(nameof(promptIds), $"prompt {i}: token id {id} is outside the model's vocabulary of {vocab}");
+                    throw new ArgumentOutOfRangeException(nameof(prompts), $"prompt {i}: token id {id} is outside the model's vocabulary of {vocab}");
             // Learned position embeddings end; rotary ones extrapolate (Hugging Face only warns there).
-            if (Model.Config is Gpt2Config && ids.Length + options.MaxNewTokens > Model.Config.MaxPositionEmbeddings)
-                throw new UserError($"prompt {i}: {ids.Length} tokens + --max-new-tokens {options.MaxNewTokens} exceed the model's " +
+            int maxNew = prompts[i].MaxNewTokens ?? options.MaxNewTokens;
+            if (Model.Config is Gpt2Config && ids.Length + maxNew > Model.Config.MaxPositionEmbeddings)
+                throw new UserError($"prompt {i}: {ids.Length} tokens + --max-new-tokens {maxNew} exceed the model's " +
                     $"{Model.Config.MaxPositionEmbeddings} positions");
         }
     }
