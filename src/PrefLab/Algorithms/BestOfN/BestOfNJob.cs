@@ -12,7 +12,6 @@ using PrefLab.Runtime;
 using PrefLab.Statistics;
 using PrefLab.Text.Chat;
 using PrefLab.Text;
-using PrefLab.Training;
 using PrefLab.World.Tasks;
 using PrefLab.World;
 

@@ -1,6 +1,5 @@
 using PrefLab.Algorithms.Common;
 using PrefLab.Data.Collation;
-using PrefLab.Models.LogProbs;
 using PrefLab.Models;
 using static TorchSharp.torch;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrefLab.Runtime;
-using PrefLab.Training;
 
 namespace PrefLab.Algorithms.RewardModeling;
 
