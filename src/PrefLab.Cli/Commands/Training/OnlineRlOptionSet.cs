@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using PrefLab.Algorithms.OnlineRl;
-using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data.Formats;
+using PrefLab.Rewards;
 using PrefLab.Runtime;
 using PrefLab.Text.Chat;
 using PrefLab.Training;

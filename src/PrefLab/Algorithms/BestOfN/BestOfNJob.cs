@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data.Collation;
 using PrefLab.Data.Reading;
 using PrefLab.Data.Records;
 using PrefLab.Data.Writing;
 using PrefLab.Generation;
 using PrefLab.Models;
+using PrefLab.Rewards;
 using PrefLab.Runtime.Console;
 using PrefLab.Runtime;
 using PrefLab.Statistics;

@@ -33,14 +33,14 @@ public abstract record OnlineRlOptions
     /// normalised score combined by <see cref="Ensemble"/>.</summary>
     public IReadOnlyList<string> RewardModels { get; init; } = [];
     /// <summary>How an ensemble's members are combined (null: mean); only with <see cref="RewardModels"/>.</summary>
-    public RewardModeling.EnsembleCombiner? Ensemble { get; init; }
-    /// <summary>One weight per member with <see cref="RewardModeling.EnsembleCombiner.Weights"/>.</summary>
+    public Rewards.EnsembleCombiner? Ensemble { get; init; }
+    /// <summary>One weight per member with <see cref="Rewards.EnsembleCombiner.Weights"/>.</summary>
     public IReadOnlyList<double>? EnsembleWeights { get; init; }
     /// <summary>Every reward model folder: the ensemble's members, or the one <see cref="RewardModel"/>, or none.</summary>
     public IReadOnlyList<string> RewardModelFolders => RewardModels.Count > 0 ? RewardModels : RewardModel is null ? [] : [RewardModel];
     /// <summary>The ensemble's rule when the reward is an ensemble, else null (validated: errors name the option).</summary>
-    public RewardModeling.RewardEnsemble? EnsembleRule() => RewardModels.Count == 0 ? null
-        : RewardModeling.RewardEnsemble.Create(Ensemble ?? RewardModeling.EnsembleCombiner.Mean, EnsembleWeights, RewardModels.Count);
+    public Rewards.RewardEnsemble? EnsembleRule() => RewardModels.Count == 0 ? null
+        : Rewards.RewardEnsemble.Create(Ensemble ?? Rewards.EnsembleCombiner.Mean, EnsembleWeights, RewardModels.Count);
     /// <summary>A Preference World folder: the reward when <see cref="Reward"/> is gold; otherwise (optional) the
     /// source of the per-step <c>gold/score</c> metric, the honest over-optimisation signal.</summary>
     public string? World { get; init; }

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrefLab.Runtime;
 
-namespace PrefLab.Algorithms.RewardModeling;
+namespace PrefLab.Rewards;
 
 /// <summary>
 /// The reward normalisation stored with a reward model, in <c>reward_normalization.json</c> beside its
