@@ -1,6 +1,7 @@
 using PrefLab.Algorithms.Common;
 using PrefLab.Data.Collation;
 using PrefLab.Models;
+using PrefLab.Models.LogProbs;
 using static TorchSharp.torch;
 
 namespace PrefLab.Algorithms.Dpo;

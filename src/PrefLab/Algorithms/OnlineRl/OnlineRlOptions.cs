@@ -1,3 +1,4 @@
+using PrefLab.Models.LogProbs;
 using PrefLab.Runtime;
 using PrefLab.Training;
 
@@ -69,7 +70,7 @@ public abstract record OnlineRlOptions
     public int ForwardBatchSize { get; init; } = 8;
     /// <summary>How the old, reference and training log-probs reach the vocabulary (<c>--logits-chunk</c>): by default
     /// in chunks of positions when a micro-batch's logits would be large, recomputed in backward instead of kept.</summary>
-    public Common.LogitChunking LogitsChunk { get; init; } = Common.LogitChunking.Auto;
+    public LogitChunking LogitsChunk { get; init; } = LogitChunking.Auto;
     /// <summary>The score given to a response without EOS (replacing the reward); null: no penalty.</summary>
     public double? MissingEosPenalty { get; init; } = Ppo.RewardShaping.DefaultMissingEosPenalty;
 
