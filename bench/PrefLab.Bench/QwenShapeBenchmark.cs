@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Algorithms.Dpo;
 using PrefLab.Algorithms.Ppo;
@@ -9,6 +8,7 @@ using PrefLab.Data.Collation;
 using PrefLab.Data.Reading;
 using PrefLab.Data.Records;
 using PrefLab.Models.Config;
+using PrefLab.Models.LogProbs;
 using PrefLab.Models.Presets;
 using PrefLab.Models;
 using PrefLab.Runtime.Console;

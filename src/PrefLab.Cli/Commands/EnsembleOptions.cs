@@ -1,4 +1,4 @@
-using PrefLab.Algorithms.RewardModeling;
+using PrefLab.Rewards;
 using PrefLab.Runtime;
 
 namespace PrefLab.Cli.Commands;

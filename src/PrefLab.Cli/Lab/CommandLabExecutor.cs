@@ -7,6 +7,7 @@ using PrefLab.Evaluation.Reporting;
 using PrefLab.Evaluation.RewardModels;
 using PrefLab.Lab.Execution;
 using PrefLab.Lab.Plan;
+using PrefLab.Rewards;
 using PrefLab.Runtime;
 using PrefLab.World;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.RewardModeling;
+using PrefLab.Rewards;
 using PrefLab.Lab.Execution;
 using PrefLab.Runtime;
 

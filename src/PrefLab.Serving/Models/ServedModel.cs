@@ -1,4 +1,4 @@
-using PrefLab.Algorithms.RewardModeling;
+using PrefLab.Rewards;
 using PrefLab.Data.Collation;
 using PrefLab.Generation;
 using PrefLab.Models;

@@ -2,7 +2,6 @@ using PrefLab.Models.Checkpoints;
 using PrefLab.Models.Config;
 using PrefLab.Models.Layers;
 using PrefLab.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PrefLab.Models;

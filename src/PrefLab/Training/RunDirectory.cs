@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Text.Json;
 using PrefLab.Runtime;
 
 namespace PrefLab.Training;

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using PrefLab.Runtime.Console;
 using PrefLab.Runtime;
 using PrefLab.Training.Checkpoints;
 using PrefLab.Training.Optimization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PrefLab.Training;

@@ -1,7 +1,6 @@
 using PrefLab.Runtime;
 using PrefLab.World.Datasets;
 using PrefLab.World.Knowledge;
-using PrefLab.World.Language;
 using PrefLab.World.Tasks;
 
 namespace PrefLab.World;

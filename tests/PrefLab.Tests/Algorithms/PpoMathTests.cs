@@ -1,4 +1,3 @@
-using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Kl;
 using PrefLab.Algorithms.Ppo;
 using Xunit;

@@ -1,4 +1,5 @@
 using PrefLab.Algorithms.RewardModeling;
+using PrefLab.Rewards;
 using PrefLab.Runtime;
 using Xunit;
 using static PrefLab.Tests.Algorithms.Kit;

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.Common;
 using PrefLab.Data.Collation;
 using PrefLab.Data.Reading;
 using PrefLab.Data.Records;

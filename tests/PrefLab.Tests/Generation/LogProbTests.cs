@@ -1,4 +1,3 @@
-using PrefLab.Algorithms.Common;
 using PrefLab.Generation;
 using PrefLab.Models.LogProbs;
 using Xunit;

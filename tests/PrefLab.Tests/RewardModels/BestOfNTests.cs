@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.BestOfN;
-using PrefLab.Algorithms.RewardModeling;
+using PrefLab.Rewards;
+using PrefLab.Statistics;
 using PrefLab.Tests.Cli;
 using Xunit;
 using static PrefLab.Tests.RewardModels.RmTestKit;

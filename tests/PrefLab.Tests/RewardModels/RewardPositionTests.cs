@@ -1,5 +1,6 @@
 using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data.Collation;
+using PrefLab.Rewards;
 using Xunit;
 using static PrefLab.Tests.RewardModels.RmTestKit;
 using static TorchSharp.torch;

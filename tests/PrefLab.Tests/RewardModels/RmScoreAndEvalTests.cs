@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data.Reading;
 using PrefLab.Evaluation.RewardModels;
+using PrefLab.Rewards;
 using PrefLab.Tests.Cli;
 using Xunit;
 using static PrefLab.Tests.RewardModels.RmTestKit;

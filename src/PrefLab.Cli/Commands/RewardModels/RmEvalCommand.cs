@@ -1,6 +1,6 @@
 using System.CommandLine;
-using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Evaluation.RewardModels;
+using PrefLab.Rewards;
 using PrefLab.Runtime;
 using PrefLab.Text.Chat;
 using PrefLab.Training;

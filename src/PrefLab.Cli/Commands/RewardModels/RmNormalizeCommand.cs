@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data.Reading;
 using PrefLab.Generation;
+using PrefLab.Rewards;
 using PrefLab.Runtime;
 using PrefLab.Text.Chat;
 using PrefLab.Training;

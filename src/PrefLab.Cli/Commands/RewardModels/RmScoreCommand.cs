@@ -3,6 +3,7 @@ using System.Text.Json;
 using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data.Reading;
 using PrefLab.Data.Writing;
+using PrefLab.Rewards;
 using PrefLab.Runtime;
 using PrefLab.Text.Chat;
 

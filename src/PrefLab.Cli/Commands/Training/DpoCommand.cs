@@ -1,10 +1,10 @@
 using System.CommandLine;
-using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Algorithms.Dpo;
 using PrefLab.Data.Binarization;
 using PrefLab.Data.Collation;
 using PrefLab.Data.Formats;
+using PrefLab.Models.LogProbs;
 using PrefLab.Text.Chat;
 using PrefLab.Training;
 

@@ -1,11 +1,11 @@
 using System.CommandLine;
-using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo;
 using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Algorithms.Kto;
 using PrefLab.Data.Binarization;
 using PrefLab.Data.Collation;
 using PrefLab.Data.Formats;
+using PrefLab.Models.LogProbs;
 using PrefLab.Text.Chat;
 
 namespace PrefLab.Cli.Commands.Training;

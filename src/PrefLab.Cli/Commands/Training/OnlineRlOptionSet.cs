@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using PrefLab.Algorithms.OnlineRl;
-using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data.Formats;
+using PrefLab.Rewards;
 using PrefLab.Runtime;
 using PrefLab.Text.Chat;
 using PrefLab.Training;
@@ -98,7 +98,7 @@ public sealed class OnlineRlOptionSet
             NumMinibatches = parse.GetValue(NumMinibatches),
             TotalEpisodes = parse.GetValue(TotalEpisodes),
             RolloutLogEvery = parse.GetValue(RolloutLogEvery),
-            LogitsChunk = PrefLab.Algorithms.Common.LogitChunking.Parse(parse.GetValue(LogitsChunk)),
+            LogitsChunk = PrefLab.Models.LogProbs.LogitChunking.Parse(parse.GetValue(LogitsChunk)),
             // The options every trainer shares, on the same record the offline trainers use; only those this
             // command offers (FromTrainer) are read, the rest keep online RL's defaults.
             Training = options.Training with

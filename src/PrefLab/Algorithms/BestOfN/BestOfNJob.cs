@@ -1,18 +1,17 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data.Collation;
 using PrefLab.Data.Reading;
 using PrefLab.Data.Records;
 using PrefLab.Data.Writing;
 using PrefLab.Generation;
 using PrefLab.Models;
+using PrefLab.Rewards;
 using PrefLab.Runtime.Console;
 using PrefLab.Runtime;
 using PrefLab.Statistics;
 using PrefLab.Text.Chat;
 using PrefLab.Text;
-using PrefLab.Training;
 using PrefLab.World.Tasks;
 using PrefLab.World;
 

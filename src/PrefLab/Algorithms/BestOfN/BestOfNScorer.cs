@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.RewardModeling;
+using PrefLab.Rewards;
 using PrefLab.Data.Collation;
 using PrefLab.Data.Records;
 

@@ -1,14 +1,10 @@
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Data.Binarization;
 using PrefLab.Data.Collation;
 using PrefLab.Data.Reading;
-using PrefLab.Data.Records;
 using PrefLab.Models.Config;
-using PrefLab.Algorithms.Lora;
 using PrefLab.Models;
-using PrefLab.Models.Lora;
 using PrefLab.Runtime;
 using PrefLab.Text.Chat;
 using PrefLab.Text;

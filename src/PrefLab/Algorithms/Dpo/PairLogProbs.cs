@@ -1,7 +1,7 @@
 using PrefLab.Algorithms.Common;
 using PrefLab.Data.Collation;
-using PrefLab.Models.LogProbs;
 using PrefLab.Models;
+using PrefLab.Models.LogProbs;
 using static TorchSharp.torch;
 
 namespace PrefLab.Algorithms.Dpo;

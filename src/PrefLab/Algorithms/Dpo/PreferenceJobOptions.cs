@@ -1,7 +1,7 @@
-using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Data.Binarization;
 using PrefLab.Data.Collation;
+using PrefLab.Models.LogProbs;
 using PrefLab.Models.Lora;
 using PrefLab.Training;
 

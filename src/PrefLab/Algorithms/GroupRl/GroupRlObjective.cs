@@ -3,7 +3,6 @@ using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Kl;
 using PrefLab.Algorithms.OnlineRl;
 using PrefLab.Algorithms.Ppo;
-using PrefLab.Runtime;
 using PrefLab.Training.Optimization;
 using static TorchSharp.torch;
 

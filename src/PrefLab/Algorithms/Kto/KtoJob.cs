@@ -1,14 +1,11 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo;
 using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Data.Binarization;
 using PrefLab.Data.Collation;
 using PrefLab.Data.Reading;
-using PrefLab.Algorithms.Lora;
 using PrefLab.Models;
-using PrefLab.Models.Lora;
 using PrefLab.Runtime;
 using PrefLab.Text;
 using PrefLab.Text.Chat;

@@ -1,8 +1,8 @@
-using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.Dpo;
 using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Data.Collation;
 using PrefLab.Models;
+using PrefLab.Models.LogProbs;
 using PrefLab.Models.Lora;
 using PrefLab.Training;
 using TorchSharp.Modules;

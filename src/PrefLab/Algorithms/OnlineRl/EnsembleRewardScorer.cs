@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.RewardModeling;
+using PrefLab.Rewards;
 
 namespace PrefLab.Algorithms.OnlineRl;
 

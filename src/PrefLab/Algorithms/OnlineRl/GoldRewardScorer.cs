@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using PrefLab.Data.Reading;
 using PrefLab.Data.Records;
 using PrefLab.Runtime;
 using PrefLab.World;

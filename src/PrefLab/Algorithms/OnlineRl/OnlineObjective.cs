@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using PrefLab.Runtime;
 using PrefLab.Training.Optimization;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

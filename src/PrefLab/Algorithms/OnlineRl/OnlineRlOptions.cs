@@ -1,3 +1,4 @@
+using PrefLab.Models.LogProbs;
 using PrefLab.Runtime;
 using PrefLab.Training;
 
@@ -33,14 +34,14 @@ public abstract record OnlineRlOptions
     /// normalised score combined by <see cref="Ensemble"/>.</summary>
     public IReadOnlyList<string> RewardModels { get; init; } = [];
     /// <summary>How an ensemble's members are combined (null: mean); only with <see cref="RewardModels"/>.</summary>
-    public RewardModeling.EnsembleCombiner? Ensemble { get; init; }
-    /// <summary>One weight per member with <see cref="RewardModeling.EnsembleCombiner.Weights"/>.</summary>
+    public Rewards.EnsembleCombiner? Ensemble { get; init; }
+    /// <summary>One weight per member with <see cref="Rewards.EnsembleCombiner.Weights"/>.</summary>
     public IReadOnlyList<double>? EnsembleWeights { get; init; }
     /// <summary>Every reward model folder: the ensemble's members, or the one <see cref="RewardModel"/>, or none.</summary>
     public IReadOnlyList<string> RewardModelFolders => RewardModels.Count > 0 ? RewardModels : RewardModel is null ? [] : [RewardModel];
     /// <summary>The ensemble's rule when the reward is an ensemble, else null (validated: errors name the option).</summary>
-    public RewardModeling.RewardEnsemble? EnsembleRule() => RewardModels.Count == 0 ? null
-        : RewardModeling.RewardEnsemble.Create(Ensemble ?? RewardModeling.EnsembleCombiner.Mean, EnsembleWeights, RewardModels.Count);
+    public Rewards.RewardEnsemble? EnsembleRule() => RewardModels.Count == 0 ? null
+        : Rewards.RewardEnsemble.Create(Ensemble ?? Rewards.EnsembleCombiner.Mean, EnsembleWeights, RewardModels.Count);
     /// <summary>A Preference World folder: the reward when <see cref="Reward"/> is gold; otherwise (optional) the
     /// source of the per-step <c>gold/score</c> metric, the honest over-optimisation signal.</summary>
     public string? World { get; init; }
@@ -69,7 +70,7 @@ public abstract record OnlineRlOptions
     public int ForwardBatchSize { get; init; } = 8;
     /// <summary>How the old, reference and training log-probs reach the vocabulary (<c>--logits-chunk</c>): by default
     /// in chunks of positions when a micro-batch's logits would be large, recomputed in backward instead of kept.</summary>
-    public Common.LogitChunking LogitsChunk { get; init; } = Common.LogitChunking.Auto;
+    public LogitChunking LogitsChunk { get; init; } = LogitChunking.Auto;
     /// <summary>The score given to a response without EOS (replacing the reward); null: no penalty.</summary>
     public double? MissingEosPenalty { get; init; } = Ppo.RewardShaping.DefaultMissingEosPenalty;
 

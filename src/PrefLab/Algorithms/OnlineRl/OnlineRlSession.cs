@@ -84,7 +84,7 @@ public sealed class OnlineRlSession : IDisposable
             if (reward is RewardModelScorer scorer) options.Console?.WriteLine($"reward: {scorer.NormalizationNote()}");
             if (reward is EnsembleRewardScorer ensemble)
             {
-                options.Console?.WriteLine($"reward: ensemble of {ensemble.Members.Count} reward models, combined by {RewardModeling.RewardEnsemble.Name(ensemble.Rule.Combiner)}");
+                options.Console?.WriteLine($"reward: ensemble of {ensemble.Members.Count} reward models, combined by {Rewards.RewardEnsemble.Name(ensemble.Rule.Combiner)}");
                 foreach (string note in ensemble.NormalizationNotes()) options.Console?.WriteLine($"reward: {note}");
             }
             var policy = CausalLM.Load(options.Policy);

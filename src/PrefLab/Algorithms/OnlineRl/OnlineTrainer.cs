@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json.Nodes;
-using PrefLab.Runtime;
 using PrefLab.Runtime.Console;
 using PrefLab.Training;
 using PrefLab.Training.Checkpoints;

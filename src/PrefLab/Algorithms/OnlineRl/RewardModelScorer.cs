@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data.Collation;
+using PrefLab.Rewards;
 using PrefLab.Runtime;
 using static TorchSharp.torch;
 

@@ -6,7 +6,6 @@ using PrefLab.Algorithms.OnlineRl;
 using PrefLab.Models;
 using PrefLab.Training.Optimization;
 using TorchSharp.Modules;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PrefLab.Algorithms.Ppo;

@@ -3,6 +3,7 @@ using PrefLab.Data.Collation;
 using PrefLab.Data.Formats;
 using PrefLab.Data.Reading;
 using PrefLab.Data.Records;
+using PrefLab.Rewards;
 using PrefLab.Runtime;
 
 namespace PrefLab.Algorithms.RewardModeling;

@@ -4,6 +4,7 @@ using PrefLab.Data.Reading;
 using PrefLab.Data.Records;
 using PrefLab.Generation;
 using PrefLab.Models;
+using PrefLab.Rewards;
 using PrefLab.Runtime.Console;
 using PrefLab.Runtime;
 using PrefLab.Text.Chat;

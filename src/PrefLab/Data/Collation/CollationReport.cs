@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using PrefLab.Data.Reading;
 
 namespace PrefLab.Data.Collation;
 

@@ -1,4 +1,3 @@
-using PrefLab.Data.Reading;
 
 namespace PrefLab.Data.Collation;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using PrefLab.Data.Reading;
 using PrefLab.Runtime;
 
 namespace PrefLab.Data.Formats;

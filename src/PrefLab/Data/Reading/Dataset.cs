@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using PrefLab.Data.Formats;
 using PrefLab.Data.Records;
 using PrefLab.Runtime;

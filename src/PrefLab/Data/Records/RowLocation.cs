@@ -1,4 +1,3 @@
-using PrefLab.Data.Reading;
 using PrefLab.Runtime;
 
 namespace PrefLab.Data.Records;

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.Json;
-using PrefLab.Data.Reading;
 using PrefLab.Data.Records;
 using PrefLab.Runtime;
 

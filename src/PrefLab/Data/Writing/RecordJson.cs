@@ -1,7 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json.Nodes;
 using System.Text.Json;
-using PrefLab.Data.Reading;
 using PrefLab.Data.Records;
 
 namespace PrefLab.Data.Writing;

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Text;
 using PrefLab.Runtime;
 
 namespace PrefLab.Evaluation.Caching;

@@ -1,9 +1,9 @@
 using System.Globalization;
-using PrefLab.Algorithms.BestOfN;
 using PrefLab.Evaluation.Suites;
 using PrefLab.Generation;
 using PrefLab.Models;
 using PrefLab.Runtime;
+using PrefLab.Statistics;
 using PrefLab.Text;
 
 namespace PrefLab.Evaluation.Harness;
@@ -13,7 +13,7 @@ namespace PrefLab.Evaluation.Harness;
 /// from the policy at <paramref name="temperature"/> and answers with the one the <paramref name="judge"/> (a reward
 /// model, or the World's gold judge) scores highest. Plugged into <see cref="Evaluator"/>, so best-of-N is scored on
 /// exactly the items (and by the same scorers) as every other run of the grid.
-/// The pick and the seeding are <c>bon</c>'s (<see cref="BestOfNJob"/>): <see cref="BestOfK.Pick"/> (ties keep the
+/// The pick and the seeding are <c>bon</c>'s (<c>Algorithms.BestOfN.BestOfNJob</c>): <see cref="BestOfK.Pick"/> (ties keep the
 /// earlier sample), and each call's sampling seed derived from the seed and the call's index, as bon's chunks.
 /// </summary>
 public sealed class BestOfNResponseGenerator(CausalLM policy, HfTokenizer tokenizer, ISampleJudge judge, int n, double temperature, long seed)

@@ -2,7 +2,6 @@ using PrefLab.Evaluation.Caching;
 using PrefLab.Evaluation.Reporting;
 using PrefLab.Evaluation.Scorers;
 using PrefLab.Evaluation.Suites;
-using PrefLab.Runtime;
 using PrefLab.Runtime.Console;
 
 namespace PrefLab.Evaluation.Harness;

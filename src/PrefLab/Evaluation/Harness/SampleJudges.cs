@@ -1,6 +1,6 @@
-using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data.Collation;
 using PrefLab.Generation;
+using PrefLab.Rewards;
 using PrefLab.World.Scoring;
 
 namespace PrefLab.Evaluation.Harness;

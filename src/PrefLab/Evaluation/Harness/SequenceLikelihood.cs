@@ -1,4 +1,3 @@
-using PrefLab.Algorithms.Common;
 using PrefLab.Models.LogProbs;
 using PrefLab.Models;
 using static TorchSharp.torch;

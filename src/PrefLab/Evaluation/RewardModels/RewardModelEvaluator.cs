@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Data.Collation;
 using PrefLab.Data.Reading;
 using PrefLab.Data.Records;
+using PrefLab.Rewards;
 using PrefLab.Runtime;
 using PrefLab.Statistics;
 using PrefLab.World;

@@ -8,7 +8,6 @@ using PrefLab.Lab.Store;
 using PrefLab.Models;
 using PrefLab.Runtime;
 using PrefLab.Runtime.Console;
-using PrefLab.Training;
 
 namespace PrefLab.Lab.Execution;
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using PrefLab.Runtime;
-using PrefLab.Training;
 
 namespace PrefLab.Lab.Execution;
 

@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using PrefLab.Data.Binarization;
-using PrefLab.Data.Reading;
 using PrefLab.Runtime;
 using YamlDotNet.RepresentationModel;
 

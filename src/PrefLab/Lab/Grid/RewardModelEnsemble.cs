@@ -1,4 +1,4 @@
-using PrefLab.Algorithms.RewardModeling;
+using PrefLab.Rewards;
 
 namespace PrefLab.Lab.Grid;
 

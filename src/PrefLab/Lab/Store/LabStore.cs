@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
-using PrefLab.Lab.Plan;
 using PrefLab.Runtime;
 
 namespace PrefLab.Lab.Store;

@@ -1,7 +1,6 @@
 using PrefLab.Models.Config;
 using PrefLab.Models.Layers;
 using PrefLab.Runtime;
-using TorchSharp;
 using TorchSharp.Modules;
 using Embedding = PrefLab.Models.Layers.Embedding;
 using LayerNorm = PrefLab.Models.Layers.LayerNorm;

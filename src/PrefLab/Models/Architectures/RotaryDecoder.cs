@@ -1,9 +1,7 @@
 using PrefLab.Models.Config;
 using PrefLab.Models.Layers;
-using TorchSharp;
 using TorchSharp.Modules;
 using Embedding = PrefLab.Models.Layers.Embedding;
-using LayerNorm = PrefLab.Models.Layers.LayerNorm;
 using Linear = PrefLab.Models.Layers.Linear;
 using TorchSharp.Utils;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using PrefLab.Runtime;
-using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;

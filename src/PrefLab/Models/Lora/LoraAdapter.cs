@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Utils;
 using PrefLab.Models.Layers;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using PrefLab.Models.Checkpoints;
-using PrefLab.Models.Layers;
 using PrefLab.Runtime;
 using TorchSharp.Modules;
 using Linear = PrefLab.Models.Layers.Linear;

@@ -1,5 +1,4 @@
 using TorchSharp.Modules;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PrefLab.Training.Optimization;

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using PrefLab.Algorithms.RewardModeling;
 using PrefLab.Models;
 using PrefLab.Models.Presets;
+using PrefLab.Rewards;
 using PrefLab.Tests.Cli;
 using PrefLab.Tests.Generation;
 using PrefLab.Tests.Text;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.GroupRl;
-using PrefLab.Algorithms.RewardModeling;
+using PrefLab.Rewards;
 using PrefLab.Tests.Cli;
 using PrefLab.Tests.Generation;
 using Xunit;

@@ -1,4 +1,3 @@
-using PrefLab.Algorithms.Common;
 using PrefLab.Algorithms.GroupRl;
 using PrefLab.Algorithms.OnlineRl;
 using PrefLab.Algorithms.Ppo;

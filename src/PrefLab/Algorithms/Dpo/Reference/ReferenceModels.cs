@@ -1,6 +1,6 @@
-using PrefLab.Algorithms.Common;
 using PrefLab.Data.Collation;
 using PrefLab.Models;
+using PrefLab.Models.LogProbs;
 using PrefLab.Models.Lora;
 using static TorchSharp.torch;
 

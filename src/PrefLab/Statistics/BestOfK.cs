@@ -1,4 +1,4 @@
-namespace PrefLab.Algorithms.BestOfN;
+namespace PrefLab.Statistics;
 
 /// <summary>
 /// The expected value of best-of-k selection computed from N ≥ k samples of one prompt, exactly over every

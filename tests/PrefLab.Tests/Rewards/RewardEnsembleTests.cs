@@ -1,8 +1,8 @@
-using PrefLab.Algorithms.RewardModeling;
+using PrefLab.Rewards;
 using PrefLab.Runtime;
 using Xunit;
 
-namespace PrefLab.Tests.Algorithms.RewardModeling;
+namespace PrefLab.Tests.Rewards;
 
 /// <summary>The ensemble's combination rule against hand-computed values, and its validation (errors name the option).</summary>
 public class RewardEnsembleTests

@@ -6,7 +6,7 @@ using PrefLab.Text.Chat;
 using PrefLab.Text;
 using static TorchSharp.torch;
 
-namespace PrefLab.Algorithms.RewardModeling;
+namespace PrefLab.Rewards;
 
 /// <summary>How a reward model is loaded for scoring.</summary>
 public sealed record RewardModelOptions

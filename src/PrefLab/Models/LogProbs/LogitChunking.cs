@@ -1,7 +1,7 @@
 using System.Globalization;
 using PrefLab.Runtime;
 
-namespace PrefLab.Algorithms.Common;
+namespace PrefLab.Models.LogProbs;
 
 /// <summary>When token log-probs are taken: all positions' logits at once, or a chunk of positions at a time.</summary>
 public enum LogitChunkingMode { Auto, On, Off }

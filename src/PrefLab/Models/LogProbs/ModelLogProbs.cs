@@ -1,8 +1,7 @@
-using PrefLab.Models.LogProbs;
 using PrefLab.Models;
 using static TorchSharp.torch;
 
-namespace PrefLab.Algorithms.Common;
+namespace PrefLab.Models.LogProbs;
 
 /// <summary>
 /// Token log-probs of a causal LM from its final hidden states, through the output projection all at once or in

@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrefLab.Runtime;
-using PrefLab.Training;
 
-namespace PrefLab.Algorithms.RewardModeling;
+namespace PrefLab.Rewards;
 
 /// <summary>
 /// The reward normalisation stored with a reward model, in <c>reward_normalization.json</c> beside its

@@ -1,7 +1,7 @@
 using PrefLab.Models.Layers;
 using static TorchSharp.torch;
 
-namespace PrefLab.Algorithms.Common;
+namespace PrefLab.Models.LogProbs;
 
 /// <summary>
 /// Token log-probs straight from final hidden states, the output projection applied a chunk of positions at a

@@ -1,7 +1,7 @@
 using PrefLab.Runtime;
 using static TorchSharp.torch;
 
-namespace PrefLab.Algorithms.RewardModeling;
+namespace PrefLab.Rewards;
 
 /// <summary>
 /// An affine reward normalisation r' = (r - Mean) / Std, fitted so that a set of samples (the SFT policy's

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using PrefLab.Runtime;
 
-namespace PrefLab.Algorithms.RewardModeling;
+namespace PrefLab.Rewards;
 
 /// <summary>How the (normalised) scores of an ensemble's members become one reward.</summary>
 public enum EnsembleCombiner
