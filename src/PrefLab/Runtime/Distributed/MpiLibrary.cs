@@ -37,11 +37,16 @@ public static class MpiLibrary
                     $"or name an MPICH-compatible library with {OverrideVariable}");
             if (!resolverSet)
             {
-                NativeLibrary.SetDllImportResolver(typeof(MPI.Unsafe).Assembly, (name, _, _) =>
-                    name.StartsWith("msmpi", StringComparison.OrdinalIgnoreCase) ? handle : IntPtr.Zero);
+                PointMpiNetAt();
                 resolverSet = true;
             }
             return loaded;
         }
     }
+
+    // A method of its own, so that MPI.NET's assembly is loaded only when a library was found.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static void PointMpiNetAt() =>
+        NativeLibrary.SetDllImportResolver(typeof(MPI.Unsafe).Assembly, (name, _, _) =>
+            name.StartsWith("msmpi", StringComparison.OrdinalIgnoreCase) ? handle : IntPtr.Zero);
 }
