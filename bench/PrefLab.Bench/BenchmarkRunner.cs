@@ -40,6 +40,7 @@ public static class BenchmarkRunner
         new PpoStepBenchmark("world-base"),
         new PlainLoopBenchmark(),
         new QwenShapeBenchmark(),
+        new DataParallelBenchmark(),
     };
 
     public static int Run(string[] args)
