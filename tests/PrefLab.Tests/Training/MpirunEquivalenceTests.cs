@@ -129,6 +129,36 @@ public class MpirunEquivalenceTests
     }
 
     [MpirunFact]
+    public void Two_ranks_resumed_from_a_checkpoint_end_as_the_uninterrupted_run()
+    {
+        using var dir = new TempDir();
+        string model = DpoTestKit.Model(dir.File("init"), seed: 2);
+        string pairs = DpoTestKit.Pairs(dir.File("pairs.jsonl"), 12);
+        string run = dir.File("run");
+        string[] args = [.. Train("rm train", model, pairs, run, 1, null).Select(a => a == "3" ? "4" : a), "--save-every", "2", "--keep-checkpoints", "3"];
+        var full = Launch(Mpirun.Path!, ["-np", "2", Cli, .. args], dir.Path);
+        Assert.True(full.Exit == 0, full.Output);
+        var uninterrupted = Metrics(run);
+        var weights = Weights(run);
+        Assert.Equal(4, uninterrupted.Count);
+
+        // As if killed after step 3: the step-4 checkpoint never happened, the final model was not written yet.
+        Directory.Delete(Path.Combine(run, "checkpoints", "step-4"), recursive: true);
+        File.Delete(Path.Combine(run, "model.safetensors"));
+        var resumed = Launch(Mpirun.Path!, ["-np", "2", Cli, .. args, "--resume"], dir.Path);
+        Assert.True(resumed.Exit == 0, resumed.Output);
+        var again = Metrics(run);
+        Assert.Equal(uninterrupted.Count, again.Count);
+        for (int i = 0; i < again.Count; i++)
+            foreach (var (metric, value) in uninterrupted[i])
+                if (metric is not ("tokens_per_sec" or "elapsed_sec"))
+                    AssertClose(value!.GetValue<double>(), again[i][metric]!.GetValue<double>(), $"resumed step {i + 1} {metric}");
+        foreach (var (tensor, values) in Weights(run))
+            for (int j = 0; j < values.Length; j++)
+                AssertClose(weights[tensor][j], values[j], $"resumed {tensor}[{j}]");
+    }
+
+    [MpirunFact]
     public void Ranks_given_different_options_stop_with_the_rank_named_and_commands_without_data_parallelism_are_refused()
     {
         using var dir = new TempDir();
