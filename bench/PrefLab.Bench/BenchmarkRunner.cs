@@ -41,6 +41,7 @@ public static class BenchmarkRunner
         new PlainLoopBenchmark(),
         new QwenShapeBenchmark(),
         new ServeBenchmark(),
+        new DataParallelBenchmark(),
     };
 
     public static int Run(string[] args)

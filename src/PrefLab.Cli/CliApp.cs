@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PrefLab.Runtime;
+using PrefLab.Runtime.Distributed;
 
 namespace PrefLab.Cli;
 
@@ -27,9 +28,14 @@ public static class CliApp
         return root;
     }
 
+    /// <summary>The commands that run data-parallel under mpirun (each rank a share of every batch); others are refused there.</summary>
+    public static readonly IReadOnlyList<string> DataParallelCommands = ["pretrain", "sft", "rm train", "dpo", "kto"];
+
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         bool verbose = args.Contains("--verbose");
+        var group = ProcessGroup.Current;
+        string who = group.IsDistributed ? $" (rank {group.Rank} of {group.Size})" : "";
         try
         {
             var root = BuildRoot();
@@ -40,25 +46,47 @@ public static class CliApp
             {
                 // One line per distinct problem, naming the option; no help dump.
                 foreach (string message in parse.Errors.Select(e => e.Message).Distinct())
-                    error.WriteLine($"preflab: error: {message}");
-                return ExitUserError;
+                    error.WriteLine($"preflab: error{who}: {message}");
+                return Stop(ExitUserError, error);
             }
+            if (group.IsDistributed && CommandPath(parse.CommandResult) is { Length: > 0 } path && !DataParallelCommands.Contains(path))
+                throw new UserError($"'{path}' does not run under mpirun (data-parallel training covers {string.Join(", ", DataParallelCommands)}); run it as one process");
             int threads = parse.GetValue(GlobalOptions.Threads);
             if (threads > 0) TorchRuntime.SetThreads(threads);
+            else if (group.LocalSize > 1) TorchRuntime.SetThreads(MpiLaunch.DefaultThreads(Environment.ProcessorCount, group.LocalSize));
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (Unwrap(e) is UserError user)
         {
-            error.WriteLine($"preflab: error: {user.Message}");
+            error.WriteLine($"preflab: error{who}: {user.Message}");
             if (verbose) error.WriteLine(user);
-            return ExitUserError;
+            return Stop(ExitUserError, error);
         }
         catch (Exception e)
         {
-            error.WriteLine($"preflab: internal error: {e.GetType().Name}: {e.Message}" + (verbose ? "" : " (run with --verbose for the stack trace)"));
+            error.WriteLine($"preflab: internal error{who}: {e.GetType().Name}: {e.Message}" + (verbose ? "" : " (run with --verbose for the stack trace)"));
             if (verbose) error.WriteLine(e);
-            return ExitInternalError;
+            return Stop(ExitInternalError, error);
         }
+    }
+
+    /// <summary>A failing rank of an mpirun job ends the whole job (MPI_Abort), so no other rank waits for it in a
+    /// collective; one process just returns its exit code.</summary>
+    static int Stop(int exitCode, TextWriter error)
+    {
+        var group = ProcessGroup.Current;
+        if (!group.IsDistributed) return exitCode;
+        error.Flush();
+        group.Abort(exitCode);
+        return exitCode;
+    }
+
+    /// <summary>"rm train" for `preflab rm train ...`; empty for the root command.</summary>
+    static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (var at = result; at?.Parent is System.CommandLine.Parsing.CommandResult parent; at = parent) names.Insert(0, at.Command.Name);
+        return string.Join(' ', names);
     }
 
     /// <summary>The library's version: VersionOption's own reads the entry assembly, which in a test host

@@ -40,6 +40,7 @@ public sealed class MetricsLogger
     /// </summary>
     public void RewindTo(long step)
     {
+        if (!run.Writes) return;
         run.TruncateMetricsAfter(step);
         if (!tensorboardWanted) return;
         if (Directory.Exists(TensorboardPath)) Directory.Delete(TensorboardPath, recursive: true);
@@ -68,6 +69,7 @@ public sealed class MetricsLogger
 
     public void Log(long step, double epoch, IReadOnlyDictionary<string, double> metrics)
     {
+        if (!run.Writes) return;
         var line = new JsonObject { ["step"] = step, ["epoch"] = Math.Round(epoch, 6) };
         foreach (var (name, value) in metrics) line[name] = JsonValues.From(value);
         run.AppendMetrics(line);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using PrefLab.Runtime;
+using PrefLab.Runtime.Distributed;
 
 namespace PrefLab.Training;
 
@@ -17,13 +18,16 @@ public sealed class RunDirectory
 
     readonly JsonObject run;
 
-    RunDirectory(string path, JsonObject run)
+    RunDirectory(string path, JsonObject run, bool writes)
     {
         Path = path;
         this.run = run;
+        Writes = writes;
     }
 
     public string Path { get; }
+    /// <summary>False on the ranks other than 0 of an mpirun job: they read the folder (resume) but never write it.</summary>
+    public bool Writes { get; }
     public string RunJsonPath => System.IO.Path.Combine(Path, RunFile);
     public string MetricsPath => System.IO.Path.Combine(Path, MetricsFile);
     public string CheckpointsPath => System.IO.Path.Combine(Path, CheckpointsFolder);
@@ -31,9 +35,13 @@ public sealed class RunDirectory
     /// <summary>Starts a run in <paramref name="path"/>. A folder that already holds a run is refused unless
     /// <paramref name="resume"/> (then its metrics are kept and the status returns to running).</summary>
     /// <param name="options">The resolved options (command line over config file over defaults).</param>
+    /// <remarks>Under mpirun every rank calls it: the ranks first check they were given the same options, and only rank 0 writes.</remarks>
     public static RunDirectory Start(string path, string command, IReadOnlyDictionary<string, object?> options, long seed, bool resume)
     {
         string full = System.IO.Path.GetFullPath(path);
+        var group = ProcessGroup.Current;
+        group.Agree("options", $"{command}\n{seed}\n{ToJson(options).ToJsonString()}");
+        if (!group.IsRoot) return new RunDirectory(full, new JsonObject(), writes: false);
         string runJson = System.IO.Path.Combine(full, RunFile);
         bool exists = File.Exists(runJson);
         if (exists && !resume)
@@ -66,7 +74,7 @@ public sealed class RunDirectory
             run["start_time"] = previous?["start_time"]?.DeepClone() ?? Now();
             run["resumed_at"] = Now();
         }
-        var directory = new RunDirectory(full, run);
+        var directory = new RunDirectory(full, run, writes: true);
         directory.Save();
         return directory;
     }
@@ -74,6 +82,7 @@ public sealed class RunDirectory
     /// <summary>Appends one JSON object as a line and flushes it, so a crash loses at most the line being written.</summary>
     public void AppendMetrics(JsonObject line)
     {
+        if (!Writes) return;
         using var stream = new FileStream(MetricsPath, FileMode.Append, FileAccess.Write, FileShare.Read);
         using var writer = new StreamWriter(stream);
         writer.Write(line.ToJsonString(JsonOptions.Compact));
@@ -85,7 +94,10 @@ public sealed class RunDirectory
     /// <summary>On resume from a checkpoint at <paramref name="step"/> (0 without one): drops metric lines logged
     /// after it, so the resumed run's metrics equal an uninterrupted run's. <see cref="MetricsLogger.RewindTo"/>
     /// calls it, with the TensorBoard events.</summary>
-    public void TruncateMetricsAfter(long step) => StepLines.KeepThrough(MetricsPath, step);
+    public void TruncateMetricsAfter(long step)
+    {
+        if (Writes) StepLines.KeepThrough(MetricsPath, step);
+    }
 
     /// <summary>Records a value in run.json (for example "data": counts of rows read and dropped).</summary>
     public void Set(string key, JsonNode? value)
@@ -110,7 +122,10 @@ public sealed class RunDirectory
         Save();
     }
 
-    void Save() => AtomicFile.WriteAllText(RunJsonPath, run.ToJsonString(JsonOptions.Indented) + "\n");
+    void Save()
+    {
+        if (Writes) AtomicFile.WriteAllText(RunJsonPath, run.ToJsonString(JsonOptions.Indented) + "\n");
+    }
 
     static string Now() => DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 

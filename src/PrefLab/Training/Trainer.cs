@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PrefLab.Runtime;
+using PrefLab.Runtime.Distributed;
 using PrefLab.Training.Checkpoints;
 using PrefLab.Training.Optimization;
 using static TorchSharp.torch;
@@ -14,7 +15,10 @@ public sealed record TrainingResult(long Steps, IReadOnlyDictionary<string, doub
 /// a seeded <see cref="BatchPlan"/>, gradient accumulation normalised by the whole step's weight (so batch 8
 /// equals 8 micro-batches of 1), global-norm clipping, AdamW with a warm-up/decay schedule, metrics each
 /// <c>--log-every</c> steps (the first always), evaluation, checkpoints keeping the last K, exact resume, and
-/// a clear stop on a non-finite loss. Every step runs in its own dispose scope.
+/// a clear stop on a non-finite loss. Every step runs in its own dispose scope. Under mpirun
+/// (<see cref="ProcessGroup.Current"/> of several ranks) each step's micro-batches are shared among the ranks and
+/// their gradients summed before clipping (<see cref="DataParallel"/>), so N ranks train as one process with
+/// <c>--grad-accum</c> × N.
 /// </summary>
 public sealed class Trainer
 {
@@ -37,7 +41,8 @@ public sealed class Trainer
 
     TrainingResult Train()
     {
-        var plan = new BatchPlan(objective.Count, options.BatchSize, options.GradAccum, options.Seed,
+        var group = ProcessGroup.Current;
+        var plan = new BatchPlan(objective.Count, options.BatchSize, options.GradAccum * group.Size, options.Seed,
             options.BucketByLength ? objective.Length : null);
         long totalSteps = options.MaxSteps ?? (long)options.Epochs * plan.StepsPerEpoch;
         var schedule = LrSchedule.FromRatio(options.Schedule, options.Lr, totalSteps, options.WarmupRatio, options.MinLrRatio);
@@ -45,6 +50,7 @@ public sealed class Trainer
         using var optimizer = OptimizerFactory.AdamW(parameters, options);
         var optimizers = new Dictionary<string, optim.Optimizer> { ["model"] = optimizer };
         var store = new CheckpointStore(run.CheckpointsPath, options.KeepCheckpoints);
+        DataParallel.CheckRanksAgree(group, objective, options, parameters);
 
         long firstStep = 0;
         int epoch = 0, stepInEpoch = 0;
@@ -95,7 +101,8 @@ public sealed class Trainer
         double lossSum = 0;
         long tokens = 0;
         var sums = new Dictionary<string, (double Sum, double Weight)>();
-        foreach (var micro in microBatches)
+        var group = ProcessGroup.Current;
+        foreach (var micro in group.IsDistributed ? DataParallel.Shard(microBatches, group.Rank, group.Size) : microBatches)
         {
             using var microScope = NewDisposeScope();
             var result = objective.Compute(micro);
@@ -104,6 +111,11 @@ public sealed class Trainer
             tokens += result.Tokens;
             foreach (var (name, (sum, w)) in result.MetricSums)
                 sums[name] = sums.TryGetValue(name, out var acc) ? (acc.Sum + sum, acc.Weight + w) : (sum, w);
+        }
+        if (group.IsDistributed)
+        {
+            DataParallel.AllreduceGradients(group, parameters);
+            (lossSum, tokens, sums) = DataParallel.ReduceStep(group, lossSum, tokens, sums);
         }
         double loss = lossSum / weight;
         if (!double.IsFinite(loss))
@@ -127,6 +139,7 @@ public sealed class Trainer
 
     void LogEvaluation(long step, double epoch, Dictionary<string, double> into)
     {
+        if (!ProcessGroup.Current.IsRoot) return; // only rank 0 logs; the others would repeat its work
         IReadOnlyDictionary<string, double> evaluation;
         using (var scope = NewDisposeScope())
         using (no_grad())

@@ -104,7 +104,7 @@ public static class TrainingLoop
                 if (done == 1 || done % plan.LogEvery == 0 || done == plan.TotalSteps)
                     logger.Log(done, last.Epoch, last.Metrics);
                 plan.AfterLog?.Invoke(done, last);
-                if (plan.SaveEvery > 0 && done % plan.SaveEvery == 0)
+                if (plan.SaveEvery > 0 && done % plan.SaveEvery == 0 && run.Writes)
                     store.Save(plan.Capture(done), plan.SaveCheckpointModels ?? plan.SaveModels, plan.Optimizers);
                 progress.Advance();
                 plan.AfterStep?.Invoke(done);
@@ -113,7 +113,7 @@ public static class TrainingLoop
             plan.AtEnd?.Invoke(done, last);
             logger.AttachProgress(null);
         }
-        SaveFinalModels(run.Path, plan.SaveModels);
+        if (run.Writes) SaveFinalModels(run.Path, plan.SaveModels);
         return new TrainingResult(done, last.Metrics);
     }
 

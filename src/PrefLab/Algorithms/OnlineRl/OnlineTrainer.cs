@@ -23,6 +23,8 @@ public static class OnlineTrainer
     {
         var options = session.Options;
         options.ValidateRows(objective.SamplesPerPrompt);
+        if (Runtime.Distributed.ProcessGroup.Current.IsDistributed)
+            throw new UserError($"{objective.Command} does not run under mpirun yet (data-parallel training covers pretrain, sft, rm train, dpo and kto); run it as one process");
         var run = RunDirectory.Start(options.Output, objective.Command, options.RecordedOptions, options.Training.Seed, options.Training.Resume);
         return TrainingLoop.Guarded(run, () => Train(session, objective, run));
     }

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using PrefLab.Models.Checkpoints;
+using PrefLab.Tests.Algorithms.Dpo;
+using PrefLab.Tests.Cli;
+using Xunit;
+
+namespace PrefLab.Tests.Training;
+
+/// <summary>Finds MPICH's launcher; the data-parallel tests run only where it exists.</summary>
+public static class Mpirun
+{
+    public static string? Path { get; } = Environment.GetEnvironmentVariable("PATH")?.Split(System.IO.Path.PathSeparator)
+        .Select(dir => System.IO.Path.Combine(dir, "mpirun.mpich")).FirstOrDefault(File.Exists);
+}
+
+/// <summary>A fact that is skipped, saying why, when mpirun.mpich is not installed (.ci/run installs it).</summary>
+public sealed class MpirunFactAttribute : FactAttribute
+{
+    public MpirunFactAttribute()
+    {
+        if (Mpirun.Path is null) Skip = "mpirun.mpich is not on PATH: install MPICH (apt-get install mpich) to run the data-parallel tests";
+    }
+}
+
+/// <summary>
+/// `mpirun.mpich -np 2 preflab CMD --batch-size B` against one process with `--batch-size B --grad-accum 2`, on the built
+/// CLI (this test folder's PrefLab.Cli) and a tiny World-tokenizer model: the same losses and weights, to fp32 reduction
+/// tolerance, for SFT, RM and DPO; rank 0 alone writes the run folder. Negative control: one process without the
+/// accumulation logs different losses.
+/// </summary>
+public class MpirunEquivalenceTests
+{
+    const double Tolerance = 1e-5;
+
+    static string Cli => Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "PrefLab.Cli.exe" : "PrefLab.Cli");
+
+    static (int Exit, string Output) Launch(string program, IEnumerable<string> args, string workingDirectory)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        // This test process may itself have been started with MPI variables; the children must see only their own.
+        foreach (string name in new[] { "PMI_RANK", "PMI_SIZE", "PMI_FD", "MPI_LOCALRANKID", "MPI_LOCALNRANKS" }) start.Environment.Remove(name);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish in 3 minutes");
+        }
+        return (process.ExitCode, stdout + stderr.Result);
+    }
+
+    static string[] Train(string command, string model, string data, string output, int gradAccum, string? refCache) =>
+    [
+        .. command.Split(' '), "--model", model, "--data", data, "--output", output, "--max-steps", "3", "--batch-size", "2",
+        "--grad-accum", gradAccum.ToString(System.Globalization.CultureInfo.InvariantCulture), "--max-length", "48", "--lr", "1e-3",
+        "--seed", "4", "--threads", "1", .. refCache is null ? Array.Empty<string>() : ["--ref-cache", refCache],
+    ];
+
+    static List<JsonObject> Metrics(string run) =>
+        File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+
+    static Dictionary<string, float[]> Weights(string run)
+    {
+        using var file = SafeTensorsFile.Open(Path.Combine(run, "model.safetensors"));
+        return file.Tensors.Keys.ToDictionary(name => name, name =>
+        {
+            using var tensor = file.Read(name);
+            return tensor.to_type(TorchSharp.torch.ScalarType.Float32).data<float>().ToArray();
+        });
+    }
+
+    static void AssertClose(double expected, double actual, string what) =>
+        Assert.True(Math.Abs(expected - actual) <= Tolerance * (1 + Math.Abs(expected)), $"{what}: one process {expected}, two ranks {actual}");
+
+    [MpirunFact]
+    public void Two_ranks_train_as_one_process_with_twofold_accumulation_for_sft_rm_and_dpo()
+    {
+        using var dir = new TempDir();
+        string model = DpoTestKit.Model(dir.File("init"), seed: 2);
+        string pairs = DpoTestKit.Pairs(dir.File("pairs.jsonl"), 13); // 13: the last step of an epoch is short
+        string sft = dir.File("sft.jsonl");
+        File.WriteAllLines(sft, File.ReadAllLines(pairs).Select(line =>
+        {
+            var row = JsonNode.Parse(line)!;
+            return new JsonObject
+            {
+                ["messages"] = new JsonArray(
+                    new JsonObject { ["role"] = "user", ["content"] = row["prompt"]!.GetValue<string>() },
+                    new JsonObject { ["role"] = "assistant", ["content"] = row["chosen"]!.GetValue<string>() }),
+            }.ToJsonString();
+        }));
+
+        foreach (var (command, data) in new[] { ("sft", sft), ("rm train", pairs), ("dpo", pairs) })
+        {
+            string name = command.Replace(' ', '-');
+            string? cache = command == "dpo" ? dir.File("ref-cache") : null;
+            string two = dir.File(name + "-two"), one = dir.File(name + "-one");
+            var ranks = Launch(Mpirun.Path!, ["-np", "2", Cli, .. Train(command, model, data, two, 1, cache)], dir.Path);
+            Assert.True(ranks.Exit == 0, $"{command} under mpirun: {ranks.Output}");
+            var single = Launch(Cli, Train(command, model, data, one, 2, cache), dir.Path);
+            Assert.True(single.Exit == 0, $"{command} on one process: {single.Output}");
+
+            // Rank 0 spoke for the job: one summary line, one run folder with a line per step.
+            Assert.Single(ranks.Output.Split('\n'), l => l.Contains(" steps; model saved to"));
+            var (a, b) = (Metrics(one), Metrics(two));
+            Assert.Equal(3, b.Count);
+            Assert.Equal(a.Count, b.Count);
+            for (int i = 0; i < a.Count; i++)
+                foreach (var (metric, value) in a[i])
+                    if (metric is not ("tokens_per_sec" or "elapsed_sec"))
+                        AssertClose(value!.GetValue<double>(), b[i][metric]!.GetValue<double>(), $"{command} step {i + 1} {metric}");
+            Assert.Equal("completed", JsonNode.Parse(File.ReadAllText(Path.Combine(two, "run.json")))!["status"]!.GetValue<string>());
+
+            var (wa, wb) = (Weights(one), Weights(two));
+            Assert.Equal(wa.Keys.Order(), wb.Keys.Order());
+            foreach (var (tensor, values) in wa)
+                for (int j = 0; j < values.Length; j++)
+                    AssertClose(values[j], wb[tensor][j], $"{command} {tensor}[{j}]");
+        }
+
+        // Negative control: without the accumulation one process sees half the batch, and the losses differ.
+        var plain = Launch(Cli, Train("sft", model, sft, dir.File("sft-plain"), 1, null), dir.Path);
+        Assert.True(plain.Exit == 0, plain.Output);
+        var (control, ranked) = (Metrics(dir.File("sft-plain")), Metrics(dir.File("sft-two")));
+        Assert.Contains(Enumerable.Range(0, 3), i => Math.Abs(control[i]["loss"]!.GetValue<double>() - ranked[i]["loss"]!.GetValue<double>()) > 1e-4);
+    }
+
+    [MpirunFact]
+    public void Two_ranks_resumed_from_a_checkpoint_end_as_the_uninterrupted_run()
+    {
+        using var dir = new TempDir();
+        string model = DpoTestKit.Model(dir.File("init"), seed: 2);
+        string pairs = DpoTestKit.Pairs(dir.File("pairs.jsonl"), 12);
+        string run = dir.File("run");
+        string[] args = [.. Train("rm train", model, pairs, run, 1, null).Select(a => a == "3" ? "4" : a), "--save-every", "2", "--keep-checkpoints", "3"];
+        var full = Launch(Mpirun.Path!, ["-np", "2", Cli, .. args], dir.Path);
+        Assert.True(full.Exit == 0, full.Output);
+        var uninterrupted = Metrics(run);
+        var weights = Weights(run);
+        Assert.Equal(4, uninterrupted.Count);
+
+        // As if killed after step 3: the step-4 checkpoint never happened, the final model was not written yet.
+        Directory.Delete(Path.Combine(run, "checkpoints", "step-4"), recursive: true);
+        File.Delete(Path.Combine(run, "model.safetensors"));
+        var resumed = Launch(Mpirun.Path!, ["-np", "2", Cli, .. args, "--resume"], dir.Path);
+        Assert.True(resumed.Exit == 0, resumed.Output);
+        var again = Metrics(run);
+        Assert.Equal(uninterrupted.Count, again.Count);
+        for (int i = 0; i < again.Count; i++)
+            foreach (var (metric, value) in uninterrupted[i])
+                if (metric is not ("tokens_per_sec" or "elapsed_sec"))
+                    AssertClose(value!.GetValue<double>(), again[i][metric]!.GetValue<double>(), $"resumed step {i + 1} {metric}");
+        foreach (var (tensor, values) in Weights(run))
+            for (int j = 0; j < values.Length; j++)
+                AssertClose(weights[tensor][j], values[j], $"resumed {tensor}[{j}]");
+    }
+
+    [MpirunFact]
+    public void Ranks_given_different_options_stop_with_the_rank_named_and_commands_without_data_parallelism_are_refused()
+    {
+        using var dir = new TempDir();
+        string model = DpoTestKit.Model(dir.File("init"), seed: 2);
+        string pairs = DpoTestKit.Pairs(dir.File("pairs.jsonl"), 6);
+        string[] rank0 = Train("rm train", model, pairs, dir.File("out"), 1, null);
+        string[] rank1 = [.. rank0.Select(a => a == "1e-3" ? "2e-3" : a)];
+        var mismatched = Launch(Mpirun.Path!, ["-np", "1", Cli, .. rank0, ":", "-np", "1", Cli, .. rank1], dir.Path);
+        Assert.NotEqual(0, mismatched.Exit);
+        Assert.Contains("rank 1 of 2 was started with different options than rank 0", mismatched.Output);
+        Assert.False(File.Exists(Path.Combine(dir.File("out"), "model.safetensors")));
+
+        var info = Launch(Mpirun.Path!, ["-np", "2", Cli, "info", "--trials", "1"], dir.Path);
+        Assert.NotEqual(0, info.Exit);
+        Assert.Contains("'info' does not run under mpirun", info.Output);
+    }
+}
