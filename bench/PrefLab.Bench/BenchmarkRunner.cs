@@ -44,6 +44,18 @@ public static class BenchmarkRunner
         new DataParallelBenchmark(),
     };
 
+    /// <summary>The values of <c>PREFIXa,b</c>, each one of <paramref name="allowed"/> (an error names the option), or
+    /// null when <paramref name="arg"/> is another argument.</summary>
+    static IReadOnlyList<string>? ListOption(string arg, string prefix, string[] allowed)
+    {
+        if (!arg.StartsWith(prefix, StringComparison.Ordinal)) return null;
+        var values = arg[prefix.Length..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string? bad = values.FirstOrDefault(v => !allowed.Contains(v));
+        if (values.Length == 0 || bad is not null)
+            throw new ArgumentException($"{prefix.TrimEnd('=')}: give some of {string.Join(", ", allowed)}, comma-separated{(bad is null ? "" : $"; not '{bad}'")}");
+        return values;
+    }
+
     public static int Run(string[] args)
     {
         TorchRuntime.EnsureLoaded();
@@ -53,7 +65,13 @@ public static class BenchmarkRunner
             foreach (var b in benchmarks) Console.WriteLine($"{b.Name,-24} {b.Description}");
             return 0;
         }
-        var chosen = args.Length == 0 ? benchmarks : benchmarks.Where(b => args.Contains(b.Name)).ToList();
+        foreach (string arg in args)
+        {
+            if (ListOption(arg, "--qwen-stages=", ["dpo_reference", "dpo", "ppo"]) is { } stages) QwenShapeBenchmark.Stages = stages;
+            else if (ListOption(arg, "--qwen-chunks=", ["auto", "off"]) is { } chunks) QwenShapeBenchmark.Chunks = chunks;
+        }
+        var names = args.Where(a => !a.StartsWith('-')).ToList();
+        var chosen = names.Count == 0 ? benchmarks : benchmarks.Where(b => names.Contains(b.Name)).ToList();
         var unknown = args.Where(a => !a.StartsWith('-') && benchmarks.All(b => b.Name != a)).ToList();
         if (unknown.Count > 0)
         {

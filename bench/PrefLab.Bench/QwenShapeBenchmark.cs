@@ -36,6 +36,11 @@ namespace PrefLab.Bench;
 public sealed class QwenShapeBenchmark : IBenchmark
 {
     public const string ChildFlag = "--qwen-child";
+    /// <summary>The stages to run (<c>--qwen-stages=dpo_reference,dpo,ppo</c>; default all): one alone is minutes
+    /// shorter than the whole benchmark, whose PPO update takes about 12 minutes on 2 cores.</summary>
+    public static IReadOnlyList<string> Stages { get; set; } = ["dpo_reference", "dpo", "ppo"];
+    /// <summary>The log-prob modes to run each stage in (<c>--qwen-chunks=auto,off</c>; default both).</summary>
+    public static IReadOnlyList<string> Chunks { get; set; } = ["auto", "off"];
     const string Preset = "qwen2.5-0.5b";
     const int Pairs = 2, PromptWords = 120, CompletionWords = 385, PpoPromptWords = 250, NewTokens = 256, MaxLength = 512;
 
@@ -65,8 +70,8 @@ public sealed class QwenShapeBenchmark : IBenchmark
             var result = new JsonObject { ["preset"] = Preset, ["parameters"] = 494_032_768L, ["rows"] = 4, ["max_length"] = MaxLength };
             var figures = new JsonObject();
             var byStage = new Dictionary<string, Dictionary<string, JsonObject>>();
-            foreach (string stage in new[] { "dpo_reference", "dpo", "ppo" })
-                foreach (string chunk in new[] { "auto", "off" })
+            foreach (string stage in Stages)
+                foreach (string chunk in Chunks)
                 {
                     JsonObject r;
                     try
@@ -85,7 +90,7 @@ public sealed class QwenShapeBenchmark : IBenchmark
             // Stage figures: peak MB and tokens/s, chunked (the default) and unchunked, and their ratio.
             void Stage(string name, string child, string peakField, string rateField)
             {
-                var (c, u) = (byStage[child]["auto"], byStage[child]["off"]);
+                if (!byStage.TryGetValue(child, out var runs) || !runs.TryGetValue("auto", out var c) || !runs.TryGetValue("off", out var u)) return;
                 if (c["error"] is not null || u["error"] is not null) return;
                 double Get(JsonObject o, string f) => o[f]!.GetValue<double>();
                 figures[$"peak_mb.{name}.{Preset}"] = Get(c, peakField);
@@ -100,10 +105,10 @@ public sealed class QwenShapeBenchmark : IBenchmark
             Stage("ppo_logprobs", "ppo", "rollout_peak_mb", "logprobs_tokens_per_sec");
             Stage("ppo_train", "ppo", "training_peak_mb", "training_tokens_per_sec");
             Stage("ppo_process", "ppo", "process_peak_mb", "update_tokens_per_sec");
-            if (byStage["ppo"]["auto"]["generation_share"] is { } share)
+            if (byStage.TryGetValue("ppo", out var ppo) && ppo.TryGetValue("auto", out var ppoChunked) && ppoChunked["generation_share"] is { } share)
             {
                 figures[$"generation_share.ppo.{Preset}"] = share.DeepClone();
-                figures[$"training_share.ppo.{Preset}"] = byStage["ppo"]["auto"]["training_share"]!.DeepClone();
+                figures[$"training_share.ppo.{Preset}"] = ppoChunked["training_share"]!.DeepClone();
             }
             string chunkedFile = Path.Combine(root, "logprobs-auto.bin"), unchunkedFile = Path.Combine(root, "logprobs-off.bin");
             if (File.Exists(chunkedFile) && File.Exists(unchunkedFile))

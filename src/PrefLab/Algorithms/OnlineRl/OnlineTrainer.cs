@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PrefLab.Runtime.Console;
+using PrefLab.Runtime;
 using PrefLab.Training;
 using PrefLab.Training.Checkpoints;
 using static TorchSharp.torch;
