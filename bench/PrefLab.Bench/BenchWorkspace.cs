@@ -1,3 +1,5 @@
+using PrefLab.Models;
+using PrefLab.Models.Presets;
 using PrefLab.World;
 
 namespace PrefLab.Bench;
@@ -20,6 +22,17 @@ public sealed class BenchWorkspace : IDisposable
     /// <summary>A new folder named for the benchmark (<c>preflab-bench-NAME-xxxxxxxx</c>) with its World.</summary>
     public static BenchWorkspace Create(string name) =>
         new(Path.Combine(Path.GetTempPath(), $"preflab-bench-{name}-{Guid.NewGuid().ToString("N")[..8]}"));
+
+    /// <summary>A model of <paramref name="preset"/>'s shape with random weights (seed 1) and the World's tokenizer,
+    /// saved as ROOT/<paramref name="name"/>; returns its folder.</summary>
+    public string RandomModel(string preset, string name = "model")
+    {
+        string folder = Path.Combine(Root, name);
+        var config = ModelPresets.Create(preset, TokenizerFacts.Read(Tokenizer));
+        using (var model = CausalLM.Create(config, 1)) model.Save(folder);
+        ModelFolder.CopyTokenizerFiles(Tokenizer, folder);
+        return folder;
+    }
 
     public void Dispose()
     {

@@ -2,9 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using PrefLab.Models;
-using PrefLab.Models.Presets;
 using PrefLab.Runtime;
-using PrefLab.World;
 
 namespace PrefLab.Bench;
 
@@ -35,18 +33,11 @@ public sealed class DataParallelBenchmark : IBenchmark
             return new JsonObject { ["skipped"] = "mpirun.mpich not on PATH" };
         }
         string cli = FindCli();
-        string root = Path.Combine(Path.GetTempPath(), "preflab-bench-dp-" + Guid.NewGuid().ToString("N")[..8]);
+        var workspace = BenchWorkspace.Create("dp");
+        string root = workspace.Root, world = workspace.World;
         try
         {
-            string world = Path.Combine(root, "world");
-            WorldGenerator.Generate(world, 1, WorldScale.Small);
-            string model = Path.Combine(root, "model");
-            var config = ModelPresets.Create(Preset, TokenizerFacts.Read(Path.Combine(world, "tokenizer")));
-            using (var m = CausalLM.Create(config, 1))
-            {
-                m.Save(model);
-                ModelFolder.CopyTokenizerFiles(Path.Combine(world, "tokenizer"), model);
-            }
+            string model = workspace.RandomModel(Preset);
             string data = Path.Combine(world, "pretrain.jsonl");
             string[] Args(string output, int gradAccum, int threads) =>
             [
@@ -86,7 +77,7 @@ public sealed class DataParallelBenchmark : IBenchmark
         }
         finally
         {
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+            workspace.Dispose();
         }
     }
 

@@ -3,11 +3,9 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using PrefLab.Algorithms.Dpo.Reference;
 using PrefLab.Algorithms.Dpo;
-using PrefLab.Models.Presets;
 using PrefLab.Models;
 using PrefLab.Runtime;
 using PrefLab.Training;
-using PrefLab.World;
 
 namespace PrefLab.Bench;
 
@@ -31,18 +29,11 @@ public sealed class DpoBenchmark : IBenchmark
 
     public JsonObject Run(BenchContext context)
     {
-        string root = Path.Combine(Path.GetTempPath(), "preflab-bench-dpo-" + Guid.NewGuid().ToString("N")[..8]);
+        var workspace = BenchWorkspace.Create("dpo");
+        string root = workspace.Root, world = workspace.World;
         try
         {
-            string world = Path.Combine(root, "world");
-            WorldGenerator.Generate(world, 1, WorldScale.Small);
-            string model = Path.Combine(root, "model");
-            var config = ModelPresets.Create(Preset, TokenizerFacts.Read(Path.Combine(world, "tokenizer")));
-            using (var m = CausalLM.Create(config, 1))
-            {
-                m.Save(model);
-                ModelFolder.CopyTokenizerFiles(Path.Combine(world, "tokenizer"), model);
-            }
+            string model = workspace.RandomModel(Preset);
             string data = Path.Combine(world, "preferences", "pairwise.jsonl");
             var cached = Child("cached", model, data, Path.Combine(root, "cached"), Path.Combine(root, "cache"));
             var live = Child("live", model, data, Path.Combine(root, "live"), ReferenceCache.Off);
@@ -70,7 +61,7 @@ public sealed class DpoBenchmark : IBenchmark
         }
         finally
         {
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+            workspace.Dispose();
         }
     }
 

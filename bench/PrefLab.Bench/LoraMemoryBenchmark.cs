@@ -4,10 +4,8 @@ using System.Text.Json.Nodes;
 using PrefLab.Algorithms.Sft;
 using PrefLab.Models;
 using PrefLab.Models.Lora;
-using PrefLab.Models.Presets;
 using PrefLab.Runtime;
 using PrefLab.Training;
-using PrefLab.World;
 
 namespace PrefLab.Bench;
 
@@ -28,18 +26,11 @@ public sealed class LoraMemoryBenchmark : IBenchmark
 
     public JsonObject Run(BenchContext context)
     {
-        string root = Path.Combine(Path.GetTempPath(), "preflab-bench-lora-" + Guid.NewGuid().ToString("N")[..8]);
+        var workspace = BenchWorkspace.Create("lora");
+        string root = workspace.Root, world = workspace.World;
         try
         {
-            string world = Path.Combine(root, "world");
-            WorldGenerator.Generate(world, 1, WorldScale.Small);
-            string model = Path.Combine(root, "model");
-            var config = ModelPresets.Create(Preset, TokenizerFacts.Read(Path.Combine(world, "tokenizer")));
-            using (var m = CausalLM.Create(config, 1))
-            {
-                m.Save(model);
-                ModelFolder.CopyTokenizerFiles(Path.Combine(world, "tokenizer"), model);
-            }
+            string model = workspace.RandomModel(Preset);
             string data = Path.Combine(world, "sft.jsonl");
             var full = Child("full", model, data, Path.Combine(root, "full"));
             var lora = Child("lora", model, data, Path.Combine(root, "lora"));
@@ -63,7 +54,7 @@ public sealed class LoraMemoryBenchmark : IBenchmark
         }
         finally
         {
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+            workspace.Dispose();
         }
     }
 
