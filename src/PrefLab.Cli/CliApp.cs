@@ -72,16 +72,11 @@ public static class CliApp
 
     /// <summary>A failing rank of an mpirun job ends the whole job (MPI_Abort), so no other rank waits for it in a
     /// collective; one process just returns its exit code.</summary>
-    const int AbortGraceMilliseconds = 500;
-
     static int Stop(int exitCode, TextWriter error)
     {
         var group = ProcessGroup.Current;
         if (!group.IsDistributed) return exitCode;
         error.Flush();
-        // MPI_Abort ends every rank at once, and the launcher can drop the lines it has not forwarded yet (the
-        // error just printed went missing under load): give it a moment first. Only a failing job waits.
-        Thread.Sleep(AbortGraceMilliseconds);
         group.Abort(exitCode);
         return exitCode;
     }

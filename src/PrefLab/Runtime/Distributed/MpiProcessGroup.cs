@@ -60,8 +60,13 @@ sealed unsafe class MpiProcessGroup : ProcessGroup
         return result;
     }
 
+    /// <summary>MPI_Abort ends every rank at once, and the launcher can drop lines it has not forwarded yet (a
+    /// rank's last error line went missing under load): give it a moment first. Only a failing job waits.</summary>
+    const int AbortGraceMilliseconds = 500;
+
     public override void Abort(int exitCode)
     {
+        Thread.Sleep(AbortGraceMilliseconds);
         MPI.Unsafe.MPI_Abort(MPI.Unsafe.MPI_COMM_WORLD, exitCode);
         System.Environment.Exit(exitCode);
     }
