@@ -24,7 +24,8 @@ public sealed class CommandLabExecutor : ILabExecutor
 {
     /// <summary>Bump when a node kind's work changes what it computes, so the lab does not reuse stale results.</summary>
     /// 2: World folders hold pretrain-heldout.jsonl (World version 2). 3: best-of-N nodes sample and pick as `bon` does.
-    const string ExecutorVersion = "3";
+    /// 4: World version 3 (the demonstrator's habits change sft.jsonl).
+    const string ExecutorVersion = "4";
 
     public const string LogFile = "log.txt";
     /// <summary>Written by a best-of-N node whose judge is a reward-model ensemble.</summary>

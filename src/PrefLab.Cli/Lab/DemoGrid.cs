@@ -54,7 +54,7 @@ public static class DemoGrid
         prompts:
           mixed: world:mixed
           reasoning: world:reasoning
-        {{Fixed(r, ppoSaveEvery: 4)}}
+        {{Fixed(r, ppoSaveEvery: 50)}}
         evaluation: { suite: world, limit: 40 }
         rm_evaluation: { suite: world, world-pairs: 1 }
         seeds: [1, 2, 3]
@@ -62,6 +62,8 @@ public static class DemoGrid
           - { data: noisy, reward_model: gold }
           - { prompts: reasoning, data: noisy }
           - { prompts: reasoning, reward_model: gold }
+          - { prompts: reasoning, seed: 2 }
+          - { prompts: reasoning, seed: 3 }
         {{(largeRewardModel ? "  - { prompts: reasoning, reward_model: rm-base }\n  - { data: noisy, reward_model: rm-base }\n" : "")}}
         """;
 

@@ -19,8 +19,9 @@ public sealed record GeneratedWorld(string Directory, long Seed, WorldScale Scal
 public static class WorldGenerator
 {
     /// <summary>Bumped whenever the same seed would give a different world; world.json records it.</summary>
-    /// 2: pretrain-heldout.jsonl (every other file as in version 1).
-    public const int Version = 2;
+    /// 2: pretrain-heldout.jsonl (every other file as in version 1). 3: sft.jsonl from the demonstrator with
+    /// learnable habits (<see cref="Responders.ResponderProfile.Demonstrator"/>; every other file as in version 2).
+    public const int Version = 3;
 
     public static GeneratedWorld Generate(string outputDirectory, long seed, WorldScale scale)
     {

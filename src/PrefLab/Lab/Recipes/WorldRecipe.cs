@@ -20,6 +20,8 @@ public sealed record PpoRecipe
     public int MaxNewTokens { get; init; } = 48;
     /// <summary>Policy updates (rollout + training) of a run.</summary>
     public int Updates { get; init; } = 12;
+    /// <summary>The learning-rate schedule (null: PPO's default, linear decay to 0).</summary>
+    public LrScheduleKind? Schedule { get; init; }
 
     public long TotalEpisodes => (long)Updates * RolloutBatchSize;
 }
@@ -66,7 +68,8 @@ public sealed record WorldRecipe
     public static string GridOptions(PpoRecipe p) =>
         $"kl-coef: {Number(p.KlCoef)}, lr: {Number(p.Lr)}, {(p.ValueLr is double v ? $"value-lr: {Number(v)}, " : "")}lam: {Number(p.Lambda)}, " +
         $"rollout-batch-size: {p.RolloutBatchSize}, ppo-epochs: {p.PpoEpochs}, num-minibatches: {p.NumMinibatches}, " +
-        $"max-new-tokens: {p.MaxNewTokens}, total-episodes: {p.TotalEpisodes}";
+        $"max-new-tokens: {p.MaxNewTokens}, total-episodes: {p.TotalEpisodes}" +
+        (p.Schedule is LrScheduleKind schedule ? $", lr-schedule: {schedule.ToString().ToLowerInvariant()}" : "");
 
     /// <summary>A number as YAML reads it back exactly (invariant culture, round-trip).</summary>
     public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
