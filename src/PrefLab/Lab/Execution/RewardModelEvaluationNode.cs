@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using PrefLab.Evaluation.RewardModels;
 using PrefLab.Lab.Plan;
 using PrefLab.Rewards;
@@ -23,7 +22,7 @@ public static class RewardModelEvaluationNode
         var options = Options(work);
         var report = RewardModelEvaluator.Evaluate(options);
         AtomicFile.WriteAllText(Path.Combine(work.OutputFolder, ReportFile),
-            report.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            report.ToJson().ToJsonString(JsonOptions.Indented) + "\n");
         // An ensemble's node reports the ensemble (its result comes after the members'); each member has its own node.
         return Verdicts(report.Models[options.Ensemble is null ? 0 : ^1]);
     }
