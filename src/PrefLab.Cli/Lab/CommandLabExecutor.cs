@@ -1,10 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using PrefLab.Algorithms.RewardModeling;
-using PrefLab.Evaluation.Harness;
-using PrefLab.Evaluation.Reporting;
-using PrefLab.Evaluation.RewardModels;
 using PrefLab.Lab.Execution;
 using PrefLab.Lab.Plan;
 using PrefLab.Rewards;
@@ -16,9 +11,8 @@ namespace PrefLab.Cli.Lab;
 /// <summary>
 /// The lab's real executor. Training nodes run the same <c>preflab</c> commands a user would type (their settings are
 /// the commands' option names, so a grid accepts every option the command does, validated the same way), in-process,
-/// with the command's output in the node's <c>log.txt</c>. Evaluation nodes call the evaluation harness directly and
-/// return its per-item scores; best-of-N is the harness with a generator that samples N and keeps the reward model's
-/// pick, so it is scored on the same items as every other run.
+/// with the command's output in the node's <c>log.txt</c>. Evaluation, RM-evaluation and best-of-N nodes are the
+/// library's executors (<see cref="EvaluationNode"/>, <see cref="RewardModelEvaluationNode"/>, <see cref="BestOfNNode"/>).
 /// </summary>
 public sealed class CommandLabExecutor : ILabExecutor
 {
@@ -26,17 +20,21 @@ public sealed class CommandLabExecutor : ILabExecutor
     /// 2: World folders hold pretrain-heldout.jsonl (World version 2). 3: best-of-N nodes sample and pick as `bon` does.
     /// 4: World version 3 (the demonstrator's habits change sft.jsonl).
     const string ExecutorVersion = "4";
+    /// <summary>Best-of-N nodes moved on alone once, so they keep their own version, one ahead of the others.</summary>
+    /// 4: a reward model (or ensemble) judges each sample as `bon` does, on the rendered conversation (the response's
+    /// text with the chat format's end of turn), not on the policy's raw token ids (a truncated sample had no EOS there).
+    /// 5: World version 3.
+    const string BestOfNExecutorVersion = "5";
 
     public const string LogFile = "log.txt";
-    /// <summary>Written by a best-of-N node whose judge is a reward-model ensemble.</summary>
-    public const string JudgeFile = "judge.json";
     const string InitialModelFolder = "initial-model";
 
-    public string Fingerprint(NodeKind kind) => $"preflab {CliApp.Version} executor {ExecutorVersion}";
+    public string Fingerprint(NodeKind kind) =>
+        $"preflab {CliApp.Version} executor {(kind == NodeKind.BestOfN ? BestOfNExecutorVersion : ExecutorVersion)}";
 
     public void GenerateWorld(NodeWork work)
     {
-        RejectUnknown(work, "seed", "scale");
+        work.RejectUnknownSettings("seed", "scale");
         string scaleName = work.Settings.GetString("scale") ?? "default";
         if (scaleName is not ("small" or "default"))
             throw new UserError($"{work.Node}: world.scale must be small or default, not '{scaleName}'");
@@ -88,46 +86,7 @@ public sealed class CommandLabExecutor : ILabExecutor
             $"$ preflab rm normalize --model {work.OutputFolder} --responses {work.File("data")}\nnormalisation: mean {fitted.Mean:G6}, std {fitted.Std:G6} over {fitted.Samples} responses\n"));
     }
 
-    public IReadOnlyList<PairVerdict> EvaluateRewardModel(NodeWork work)
-    {
-        var settings = work.Settings;
-        string? suite = settings.GetString("suite");
-        string? data = settings.Contains("data") ? work.File("data") : null;
-        if (suite is not null && suite != "world")
-            throw new UserError($"{work.Node}: rm_evaluation.suite must be 'world' (the World's gold-labelled held-out pairs), not '{suite}'; give rm_evaluation.data for a file of pairs");
-        if (suite is null && data is null) suite = "world";
-        RejectUnknown(work, ["suite", "data", "seed", "world-pairs", "batch-size", .. LabEnsemble.SettingKeys]);
-        var ensemble = LabEnsemble.Rule(work);
-        var report = RewardModelEvaluator.Evaluate(new RewardEvalOptions
-        {
-            Models = work.RewardModels,
-            Ensemble = ensemble,
-            Data = data is null ? [] : [data],
-            World = suite == "world" ? work.WorldFolder ?? throw new UserError($"{work.Node}: the world suite needs a World") : null,
-            WorldPairsPerPrompt = (int)(settings.GetLong("world-pairs") ?? WorldHeldOutPairs.DefaultPairsPerPrompt),
-            WorldSeed = work.Seed,
-            Scoring = settings.GetLong("batch-size") is long batch ? new RewardModelOptions { BatchSize = (int)batch } : new RewardModelOptions(),
-        });
-        AtomicFile.WriteAllText(Path.Combine(work.OutputFolder, "rm_eval.json"),
-            report.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-
-        // An ensemble's node reports the ensemble (its result comes after the members'); each member has its own node.
-        var verdicts = new List<PairVerdict>();
-        foreach (var set in report.Models[ensemble is null ? 0 : ^1].Sets)
-        {
-            bool gold = set.Kind == "world"; // the World's held-out pairs are labelled by the gold judge
-            var correct = set.Scores.Correct();
-            for (int k = 0; k < correct.Length; k++)
-            {
-                string id = $"{set.Name}#{set.Scores.Index[k].ToString(CultureInfo.InvariantCulture)}";
-                // The subset names the pair's category where it has one, so the report (and the instrument) can
-                // give agreement per category.
-                string subset = set.Scores.Category(k) is { } category ? PairVerdict.SubsetOf(set.Name, category) : set.Name;
-                verdicts.Add(new PairVerdict(subset, id, correct[k], gold ? correct[k] : null));
-            }
-        }
-        return verdicts;
-    }
+    public IReadOnlyList<PairVerdict> EvaluateRewardModel(NodeWork work) => RewardModelEvaluationNode.Run(work);
 
     public void TrainPolicy(NodeWork work)
     {
@@ -150,94 +109,9 @@ public sealed class CommandLabExecutor : ILabExecutor
             .. reward, .. work.OptionTokens(["algorithm", "prompts", "reward", .. LabEnsemble.SettingKeys]), .. ResumeFlag(resume)]);
     }
 
-    public IReadOnlyList<ItemScore> BestOfN(NodeWork work)
-    {
-        int n = (int)(work.Settings.GetLong("n") ?? throw new UserError($"{work.Node}: best-of-n needs n"));
-        double temperature = work.Settings.GetDouble("temperature") ?? 0.7;
-        bool gold = work.Settings.GetString("reward") == "gold";
-        RejectUnknown(work, ["algorithm", "n", "temperature", "suite", "limit", "max-new-tokens", "batch-size", "seed", "reward", .. LabEnsemble.SettingKeys]);
-        var ensemble = LabEnsemble.Rule(work);
-        var rewardModels = new List<RewardModel>();
-        try
-        {
-            if (!gold) foreach (string folder in work.RewardModels) rewardModels.Add(RewardModel.Load(folder));
-            return BestOfN(work, n, temperature, ensemble, rewardModels);
-        }
-        finally
-        {
-            foreach (var model in rewardModels) model.Dispose();
-        }
-    }
+    public IReadOnlyList<ItemScore> BestOfN(NodeWork work) => BestOfNNode.Run(work);
 
-    static IReadOnlyList<ItemScore> BestOfN(NodeWork work, int n, double temperature, RewardEnsemble? ensemble, IReadOnlyList<RewardModel> rewardModels)
-    {
-        // With the gold judge the pick is the best a perfect reward model could make: the ceiling of reranking.
-        ISampleJudge judge = ensemble is not null ? new RewardEnsembleJudge(rewardModels, ensemble)
-            : rewardModels.Count > 0 ? new RewardModelJudge(rewardModels[0])
-            : new GoldJudgeOfSamples(WorldInstance.Load(work.WorldFolder
-                ?? throw new UserError($"{work.Node}: best-of-n with the gold judge needs a world")).Judge);
-        if (ensemble is not null) WriteEnsembleJudge(work, rewardModels, ensemble);
-        var options = EvaluationOptionsFor(work, cache: false) with
-        {
-            GeneratorFactory = (policy, tokenizer) => new BestOfNResponseGenerator(policy, tokenizer, judge, n, temperature, work.Seed),
-        };
-        return EvaluateAndWrite(work, options);
-    }
-
-    /// <summary>A best-of-N node has no run.json: judge.json states which ensemble picked, as bon's summary.json does.</summary>
-    static void WriteEnsembleJudge(NodeWork work, IReadOnlyList<RewardModel> members, RewardEnsemble rule)
-    {
-        var json = new JsonObject { ["kind"] = "reward_model_ensemble", ["ensemble"] = rule.Describe() };
-        json["members"] = new JsonArray(members.Select((m, i) => (JsonNode)new JsonObject
-        {
-            ["index"] = i,
-            ["folder"] = m.Folder,
-            ["normalization"] = m.Normalization is { } n ? new JsonObject { ["applied"] = true, ["mean"] = n.Mean, ["std"] = n.Std }
-                : new JsonObject { ["applied"] = false, ["why"] = $"no {RewardNormalization.FileName} in the folder: raw head outputs" },
-        }).ToArray());
-        AtomicFile.WriteAllText(Path.Combine(work.OutputFolder, JudgeFile), json.ToJsonString(JsonOptions.Indented) + "\n");
-    }
-
-    public IReadOnlyList<ItemScore> Evaluate(NodeWork work)
-    {
-        RejectUnknown(work, "suite", "limit", "max-new-tokens", "batch-size", "seed");
-        return EvaluateAndWrite(work, EvaluationOptionsFor(work, cache: true));
-    }
-
-    static EvaluationOptions EvaluationOptionsFor(NodeWork work, bool cache)
-    {
-        var s = work.Settings;
-        string suite = s.GetString("suite") ?? "world";
-        var options = new EvaluationOptions
-        {
-            Models = [work.Input(InputRoles.Model)],
-            Labels = [work.Node.Label],
-            Suites = [suite == "world" ? "world" : work.File("suite")],
-            World = work.WorldFolder,
-            Limit = s.GetLong("limit") is long limit ? (int)limit : null,
-            MaxNewTokens = s.GetLong("max-new-tokens") is long tokens ? (int)tokens : null,
-            Seed = work.Seed,
-            CacheDirectory = cache ? Path.Combine(work.OutputFolder, "cache") : null,
-            ShowProgress = false,
-        };
-        return s.GetLong("batch-size") is long batch ? options with { BatchSize = (int)batch } : options;
-    }
-
-    static IReadOnlyList<ItemScore> EvaluateAndWrite(NodeWork work, EvaluationOptions options)
-    {
-        work.Status("evaluating");
-        var result = Evaluator.Run(options);
-        ResultsFiles.Write(result, work.OutputFolder);
-        return result.Models[0].Scores().Select(i => new ItemScore(i.Category, i.ItemId, i.Score)).ToList();
-    }
-
-    /// <summary>Settings an evaluation node does not understand are an error, not silently ignored.</summary>
-    static void RejectUnknown(NodeWork work, params string[] known)
-    {
-        var unknown = work.Settings.Keys.Where(k => !known.Contains(k)).ToList();
-        if (unknown.Count > 0)
-            throw new UserError($"{work.Node}: unknown {work.Kind.Name()} option(s) {string.Join(", ", unknown)}; known: {string.Join(", ", known)}");
-    }
+    public IReadOnlyList<ItemScore> Evaluate(NodeWork work) => EvaluationNode.Run(work);
 
     /// <summary>Decides between resuming and starting afresh: resume only when an interrupted attempt left a checkpoint;
     /// otherwise empty the folder (but keep the lab's files, the log and <paramref name="keep"/>) so no half-written run is mistaken for a result.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using PrefLab.Cli.Lab;
 using PrefLab.Lab;
+using PrefLab.Lab.Execution;
 using PrefLab.Lab.Store;
 using PrefLab.Tests.Cli;
 using Xunit;
@@ -71,9 +72,9 @@ public class EnsembleLabTests
         Assert.Equal(3, bon.Count);
         Assert.All(bon, n => Assert.Equal(14, store.EvaluationItems(n.Id).Count));
         var bonBoth = bon.Single(n => n.Label.Contains("rm both", StringComparison.Ordinal));
-        var judge = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder("best_of_n", bonBoth.Id), CommandLabExecutor.JudgeFile)))!;
+        var judge = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder("best_of_n", bonBoth.Id), BestOfNNode.JudgeFile)))!;
         Assert.Equal("weights", judge["ensemble"]!["combiner"]!.GetValue<string>());
-        Assert.Equal(memberFolders, judge["members"]!.AsArray().Select(m => m!["folder"]!.GetValue<string>()));
+        Assert.Equal(memberFolders, judge["ensemble"]!["members"]!.AsArray().Select(m => m!["folder"]!.GetValue<string>()));
 
         // The ensemble's RM evaluation reports the ensemble, on the same held-out pairs as its members' own nodes.
         var rmEvals = store.CompletedRuns("tiny-ensemble").Where(r => r.RmEvaluationNode is not null)

@@ -45,6 +45,30 @@ public class LabStoreTests
     }
 
     [Fact]
+    public void A_grid_registered_again_by_a_newer_executor_keeps_only_its_current_runs()
+    {
+        using var dir = new TempDir();
+        var (store, old) = Registered(dir);
+        using (store)
+        {
+            var newer = LabPlanner.Build(GridFile.Load(LabGrids.Write(dir, LabGrids.Study)), new ContentHasher(), _ => "fake-2");
+            Assert.Equal(old.Runs.Count, newer.Runs.Count);
+            Assert.Empty(old.Runs.Select(r => r.Id).Intersect(newer.Runs.Select(r => r.Id)));
+            Assert.Equal(old.Grid.Text, newer.Grid.Text);
+            store.Register(newer);
+
+            // One finished run of each plan for the same configuration and seed: only the current plan's is the grid's.
+            var sft = old.Runs.First(r => r.Run.Type == AlgorithmType.Sft);
+            var sftNow = newer.Runs.Single(r => r.ConfigKey == sft.ConfigKey && r.Run.Seed == sft.Run.Seed);
+            foreach (var run in new[] { sft, sftNow })
+                store.MarkDone(run.ResultNode, NodeResult.Evaluation([new("math", "1", 1)]), [], 1);
+            Assert.Equal([sftNow.Id], store.CompletedRuns().Select(r => r.Id));
+            Assert.Equal(2L * old.Runs.Count, store.Select("SELECT COUNT(*) FROM runs")[0][0]);
+            Assert.Equal((long)newer.Runs.Count, store.Select("SELECT COUNT(*) FROM grid_runs")[0][0]);
+        }
+    }
+
+    [Fact]
     public void Results_round_trip_with_summaries_and_status_transitions()
     {
         using var dir = new TempDir();

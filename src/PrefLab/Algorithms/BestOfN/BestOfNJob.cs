@@ -25,7 +25,8 @@ namespace PrefLab.Algorithms.BestOfN;
 public static class BestOfNJob
 {
     public const string SamplesFile = "samples.jsonl", BestFile = "best.jsonl", SummaryFile = "summary.json";
-    /// <summary>Prompts sampled per generation call (bounded memory); each chunk's sampling seed is derived from the seed and the chunk's index.</summary>
+    /// <summary>Prompts sampled per generation call (bounded memory); each chunk's sampling seed is derived from the seed
+    /// and the chunk's index (<see cref="BestOfNSampler.ChunkSeed"/>).</summary>
     public const int PromptsPerChunk = 32;
 
     sealed record PromptSummary(string Category, bool Complete, double[] Reward, double[]? Gold, double[]? Oracle);
@@ -45,7 +46,7 @@ public static class BestOfNJob
         var chat = new ChatTokenizer(tokenizer, ChatFormats.Resolve(tokenizer, options.ChatFormat));
         using var policy = CausalLM.Load(options.Policy);
         using var scorer = new BestOfNScorer(options.RewardModel, options.AdditionalRewardModels, rule, options.Scoring);
-        var generator = TextGenerator.For(policy, tokenizer);
+        var sampler = new BestOfNSampler(TextGenerator.For(policy, tokenizer), scorer, options.N);
 
         var summaries = new List<PromptSummary>();
         var best = new List<JsonObject>();
@@ -58,18 +59,17 @@ public static class BestOfNJob
             for (int chunk = 0, start = 0; start < prompts.Count; chunk++, start += PromptsPerChunk)
             {
                 int count = Math.Min(PromptsPerChunk, prompts.Count - start);
-                var repeated = Enumerable.Range(start, count).SelectMany(i => Enumerable.Repeat(prompts[i].Messages, options.N)).ToList();
-                var generation = options.Generation with { Seed = Seeding.Derive(options.Generation.Seed, "bon/chunk/" + chunk.ToString(CultureInfo.InvariantCulture)) };
-                var generated = generator.Generate(chat, repeated, generation, done => progress.Advance(done));
-                var conversations = repeated.Select((p, j) => (IReadOnlyList<Message>)[.. p, Message.Assistant(generated[j].Text ?? "")]).ToList();
-                var (allRewards, raw, memberRewards) = scorer.Score(conversations);
+                var chunkPrompts = Enumerable.Range(start, count).Select(i => new BestOfNPrompt(prompts[i].Messages, chat.Prompt(prompts[i].Messages))).ToList();
+                var draw = sampler.Draw(chunkPrompts, options.Generation, chunk, done => progress.Advance(done));
+                var generated = draw.Samples;
+                var (allRewards, raw, memberRewards) = draw.Rewards;
                 for (int i = start; i < start + count; i++)
                 {
                     int offset = (i - start) * options.N;
                     var rewards = allRewards[offset..(offset + options.N)];
                     var task = tasks[i];
                     var gold = task is null ? null : Enumerable.Range(0, options.N).Select(s => world!.Judge.Score(task, generated[offset + s].Text ?? "").Overall).ToArray();
-                    int pick = BestOfK.Pick(rewards);
+                    int pick = draw.Picks[i - start];
                     for (int s = 0; s < options.N; s++)
                     {
                         var sequence = generated[offset + s];

@@ -5,18 +5,11 @@ using PrefLab.Data.Records;
 
 namespace PrefLab.Algorithms.BestOfN;
 
-/// <summary>The rewards of a best-of-N run's samples, one way for one reward model and for an ensemble.</summary>
-/// <param name="Rewards">[sample] the reward that picks: the model's normalised reward (raw when it stores no
-/// normalisation), or the ensemble's combination of its members'; null where it could not score (too long).</param>
-/// <param name="Raw">[sample] the first (or only) model's raw head output.</param>
-/// <param name="Members">[member][sample] each member's normalised reward, with an ensemble; else null.</param>
-internal sealed record SampleRewards(double?[] Rewards, double?[] Raw, IReadOnlyList<double?[]>? Members);
-
 /// <summary>
 /// The reward model (or the ensemble's members, the first being <c>--reward-model</c>) of a best-of-N run, loaded
 /// once and scoring each chunk of samples; <see cref="Describe"/> is what summary.json says about it.
 /// </summary>
-internal sealed class BestOfNScorer : IDisposable
+public sealed class BestOfNScorer : IBestOfNJudge, IDisposable
 {
     readonly List<RewardModel> members = [];
     readonly List<CollationReport> collations = [];
@@ -45,8 +38,9 @@ internal sealed class BestOfNScorer : IDisposable
     /// <summary>Whether rows carry <c>reward_raw</c> beside a normalised <c>reward</c> (one normalised model).</summary>
     public bool RawBesideReward => rule is null && First.IsNormalized;
 
-    public SampleRewards Score(IReadOnlyList<IReadOnlyList<Message>> conversations)
+    public SampleRewards Score(IReadOnlyList<IReadOnlyList<Message>> prompts, IReadOnlyList<string> responses)
     {
+        var conversations = prompts.Select((p, i) => (IReadOnlyList<Message>)[.. p, Message.Assistant(responses[i])]).ToList();
         var raw = First.TryScoreRaw(conversations, collations[0]);
         if (rule is null)
             return new SampleRewards(raw.Select(r => r is double x ? First.Normalizer.Apply(x) : (double?)null).ToArray(), raw, null);

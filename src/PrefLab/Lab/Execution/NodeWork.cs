@@ -55,6 +55,15 @@ public sealed class NodeWork
     public IReadOnlyList<string> RewardModels => Inputs.TryGetValue(InputRoles.RewardModel, out var single) ? [single]
         : InputRoles.EnsembleMembers(Inputs.Keys).Select(role => Inputs[role]).ToList();
 
+    /// <summary>Settings a node kind that does not pass them on to a command does not understand are an error, not
+    /// silently ignored.</summary>
+    public void RejectUnknownSettings(params string[] known)
+    {
+        var unknown = Settings.Keys.Where(k => !known.Contains(k)).ToList();
+        if (unknown.Count > 0)
+            throw new UserError($"{Node}: unknown {Kind.Name()} option(s) {string.Join(", ", unknown)}; known: {string.Join(", ", known)}");
+    }
+
     /// <summary>Shows a short status beside the lab's queue line (e.g. "step 120/1000 loss 0.41").</summary>
     public void Status(string text) => status(text);
 

@@ -24,6 +24,9 @@ public sealed partial class LabStore
                 ("$n", grid.Name), ("$p", grid.Path), ("$s", sha), ("$t", grid.Text), ("$at", Now()));
             gridId = long.Parse(Scalar("SELECT id FROM grids WHERE name = $n AND sha256 = $s", ("$n", grid.Name), ("$s", sha))!,
                 System.Globalization.CultureInfo.InvariantCulture);
+            // The grid's runs are its current plan's: runs planned by an older executor (other node ids) stay in the
+            // store's history but leave the grid, so the report does not count them as extra seeds.
+            Execute("DELETE FROM grid_runs WHERE grid = $g", ("$g", gridId));
 
             foreach (var level in grid.Data) AddLevel(gridId, Factors.Data, level.Name, level.Position, level.Settings.ToCanonicalJson());
             foreach (var level in grid.Algorithms)

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using PrefLab.Rewards;
-using PrefLab.Lab.Execution;
 using PrefLab.Runtime;
 
-namespace PrefLab.Cli.Lab;
+namespace PrefLab.Lab.Execution;
 
 /// <summary>
 /// A node's reward-model ensemble as the planner states it: the members are the node's <c>reward_model.I</c> inputs,
