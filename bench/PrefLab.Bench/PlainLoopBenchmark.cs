@@ -38,6 +38,11 @@ public sealed class PlainLoopBenchmark : IBenchmark
     const int Rounds = 2, Steps = 7, Block = 256, LmBatch = 8, Pairs = 8, PromptWords = 40, CompletionWords = 80;
     const int PpoPrompts = 64, PpoNewTokens = 48, PpoForwardBatch = 16, PpoUpdates = 3;
 
+    /// <summary>The stages <c>--plain-stages=</c> can name: pretrain at each shape, then RM, DPO and PPO training at world-base.</summary>
+    public static readonly string[] AllStages = ["pretrain.world-small", "pretrain.world-base", "pretrain.llama-30m", "rm", "dpo", "ppo_train"];
+    /// <summary>The stages this run measures (<c>--plain-stages=ppo_train</c> measures only PPO's training phase).</summary>
+    public static IReadOnlyList<string> Stages { get; set; } = AllStages;
+
     public string Name => "plain-loop";
     public string Description => "PrefLab's pretrain (world-small, world-base, llama-30m), RM, DPO (cached reference) and PPO training vs a plain TorchSharp loop: ratio, tokens/s, MFU";
 
@@ -55,10 +60,10 @@ public sealed class PlainLoopBenchmark : IBenchmark
             var result = new JsonObject();
             var figures = new JsonObject();
             foreach (string preset in new[] { "world-small", "world-base", "llama-30m" })
-                Record(result, figures, "pretrain", preset, Pretrain(context, root, world, preset));
-            Record(result, figures, "rm", "world-base", RewardModel(context, root, tokenizer, pairs, "world-base"));
-            Record(result, figures, "dpo", "world-base", Dpo(context, root, tokenizer, pairs, "world-base"));
-            Record(result, figures, "ppo_train", "world-base", Ppo(context, root, world, "world-base"));
+                if (Stages.Contains($"pretrain.{preset}")) Record(result, figures, "pretrain", preset, Pretrain(context, root, world, preset));
+            if (Stages.Contains("rm")) Record(result, figures, "rm", "world-base", RewardModel(context, root, tokenizer, pairs, "world-base"));
+            if (Stages.Contains("dpo")) Record(result, figures, "dpo", "world-base", Dpo(context, root, tokenizer, pairs, "world-base"));
+            if (Stages.Contains("ppo_train")) Record(result, figures, "ppo_train", "world-base", Ppo(context, root, world, "world-base"));
             result["fp32_peak_gflops"] = context.Fp32PeakGflops;
             result["figures"] = figures;
             return result;

@@ -114,12 +114,47 @@ public sealed class RunDirectory
         Save();
     }
 
+    /// <summary>Marks the run failed with <paramref name="message"/>. On a rank other than 0 of an mpirun job, which
+    /// holds no run.json of its own, the folder's run.json (rank 0's, when the ranks share the folder) is marked
+    /// failed with the rank named: the failing rank ends the job (MPI_Abort) before rank 0 could write it.</summary>
     public void Fail(string message)
     {
+        if (!Writes)
+        {
+            var group = ProcessGroup.Current;
+            RecordRankFailure(RunJsonPath, group.Rank, group.Size, message);
+            return;
+        }
         run["status"] = "failed";
         run["end_time"] = Now();
         run["error"] = message;
         Save();
+    }
+
+    /// <summary>
+    /// Marks the run.json at <paramref name="runJsonPath"/> failed by <paramref name="rank"/> of <paramref name="size"/>,
+    /// when it exists and still says running (rank 0 may have recorded the same failure already, or the ranks may not
+    /// share the folder: on another machine there is nothing to mark). Returns whether it wrote. Best effort: it runs
+    /// on the way to MPI_Abort, so a folder it cannot read or write leaves the run as rank 0 left it, as a kill would.
+    /// </summary>
+    public static bool RecordRankFailure(string runJsonPath, int rank, int size, string message)
+    {
+        try
+        {
+            if (!File.Exists(runJsonPath)) return false;
+            if (JsonNode.Parse(File.ReadAllText(runJsonPath)) is not JsonObject shared) return false;
+            if (shared["status"]?.GetValue<string>() != "running") return false;
+            shared["status"] = "failed";
+            shared["end_time"] = Now();
+            shared["error"] = $"rank {rank} of {size}: {message}";
+            shared["failed_rank"] = rank;
+            AtomicFile.WriteAllText(runJsonPath, shared.ToJsonString(JsonOptions.Indented) + "\n");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     void Save()

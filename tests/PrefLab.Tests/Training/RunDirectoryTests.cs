@@ -29,6 +29,27 @@ public class RunDirectoryTests
     }
 
     [Fact]
+    public void A_failure_on_another_rank_marks_the_shared_run_failed_with_the_rank_named_once()
+    {
+        using var dir = new TempDir();
+        var run = RunDirectory.Start(dir.File("out"), "sft", Options, seed: 3, resume: false);
+        Assert.True(RunDirectory.RecordRankFailure(run.RunJsonPath, rank: 1, size: 2, "out of memory"));
+        var failed = JsonNode.Parse(File.ReadAllText(run.RunJsonPath))!;
+        Assert.Equal("failed", failed["status"]!.GetValue<string>());
+        Assert.Equal("rank 1 of 2: out of memory", failed["error"]!.GetValue<string>());
+        Assert.Equal(1, failed["failed_rank"]!.GetValue<int>());
+        Assert.Equal(1e-5, failed["options"]!["lr"]!.GetValue<double>()); // rank 0's record is kept, only the outcome changes
+        Assert.NotNull(failed["end_time"]);
+
+        // A run no longer running (rank 0 recorded the failure first) is left alone; so is a folder without a run.
+        Assert.False(RunDirectory.RecordRankFailure(run.RunJsonPath, rank: 2, size: 3, "later"));
+        Assert.Equal("rank 1 of 2: out of memory", JsonNode.Parse(File.ReadAllText(run.RunJsonPath))!["error"]!.GetValue<string>());
+        Assert.False(RunDirectory.RecordRankFailure(dir.File("elsewhere/run.json"), rank: 1, size: 2, "x"));
+        Assert.False(Directory.Exists(dir.File("elsewhere")));
+        Assert.DoesNotContain(Directory.GetFiles(dir.File("out")), AtomicFile.IsTemporary);
+    }
+
+    [Fact]
     public void An_existing_run_is_refused_without_resume_and_kept_with_it()
     {
         using var dir = new TempDir();
