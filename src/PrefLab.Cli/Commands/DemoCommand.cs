@@ -22,9 +22,10 @@ public static class DemoCommand
         var quick = new Option<bool>("--quick") { Description = "A smaller study (one seed, one reward model, one prompt set, shorter training, 10 items a category): a few minutes." };
         var largeRm = new Option<bool>("--large-reward-model") { Description = "Also train a world-base reward model (5M parameters, its own base and SFT models): the paper's reward-model-size question; 18 more minutes on a 2-core machine whose fp32 peak is about 155 GFLOP/s." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Write the grid and print the planned nodes without running them." };
+        var jobs = LabCommand.JobsOption(DefaultJobs);
         var command = new Command("demo", "Run the paper's four-component study (data, algorithm, reward model, prompts) on a Preference World and report the effects with 95% intervals.")
         {
-            output, quick, largeRm, dryRun,
+            output, quick, largeRm, dryRun, jobs,
         };
         command.SetAction(parse =>
         {
@@ -38,14 +39,19 @@ public static class DemoCommand
             var writer = parse.InvocationConfiguration.Output;
             writer.WriteLine($"Demo grid: {grid}");
             var clock = Stopwatch.StartNew();
-            long flopsAtStart = ModelFlops.OnThisThread;
-            return LabSession.Run(grid, folder, writer, planOnly: parse.GetValue(dryRun),
-                afterReport: report => WriteInstrument(folder, report, clock.Elapsed.TotalSeconds, ModelFlops.OnThisThread - flopsAtStart, writer));
+            return LabSession.Run(grid, folder, writer, planOnly: parse.GetValue(dryRun), jobs: parse.GetValue(jobs),
+                afterReport: (report, summary) => WriteInstrument(folder, report, clock.Elapsed.TotalSeconds, summary.ModelFlops, writer, parse.GetValue(jobs)));
         });
         return command;
     }
 
     public const string InstrumentFile = "instrument.json";
+
+    /// <summary>One node at a time: on 2 cores, two 1-thread jobs were slower overall than one 2-thread job (measured on
+    /// the demo, 2026-12-07: 18 nodes done after 10 minutes against 23). Two concurrent PPO runs alone did gain (63.6 s a
+    /// run with 2 threads; two 1-thread runs in 93 s), but reward-model and DPO training at 1 thread took about twice
+    /// as long, and each child process's start cost about 3 s of a 1.4-second evaluation.</summary>
+    const int DefaultJobs = 1;
 
     /// <summary>
     /// instrument.json: the report's instrument figures, with the cost of the run against this machine's limit —
@@ -53,7 +59,7 @@ public static class DemoCommand
     /// whenever it ran) and fp32_gflops (the measured matmul peak, as `preflab info` measures it); utilisation: the
     /// report's per-stage model FLOPs utilisation and this invocation's (its nodes' model FLOPs over its wall time).
     /// </summary>
-    static void WriteInstrument(string folder, LabReportResult report, double wallSeconds, double flopsThisRun, TextWriter output)
+    static void WriteInstrument(string folder, LabReportResult report, double wallSeconds, double flopsThisRun, TextWriter output, int jobs)
     {
         double nodeSeconds;
         using (var store = new LabFolder(folder).OpenStoreForReading())
@@ -67,8 +73,11 @@ public static class DemoCommand
             ["node_seconds"] = Math.Round(nodeSeconds, 1),
             ["fp32_gflops"] = Math.Round(peak, 1),
             ["threads"] = TorchSharp.torch.get_num_threads(),
+            // Nodes run at once; each of the fan-out's nodes had max(1, threads / jobs) threads.
+            ["jobs"] = jobs,
         };
         foreach (var (key, value) in report.Instrument.ToJson()) json[key] = value?.DeepClone();
+        json["findings"] = PaperFindings.ToJson(report.Findings);
         // Whole run: the model FLOPs of the nodes this invocation ran over its wall time (setup, report and plots included).
         var cost = utilisation.ToJson();
         cost["fp32_peak_gflops"] = Math.Round(peak, 1);

@@ -10,9 +10,14 @@ namespace PrefLab.Cli.Lab;
 /// current node; running again resumes), then write the report and print the headline table.</summary>
 public static class LabSession
 {
+    /// <summary>The executable parallel lab runs start their nodes with; null: this process's own (tests, whose process
+    /// is the test host, name the built CLI).</summary>
+    public static string? NodeLauncherPath { get; set; }
+
     /// <param name="afterReport">Called with the report once it is written (the demo writes instrument.json from it).</param>
+    /// <param name="jobs">Nodes run at once (<see cref="LabRunOptions.Jobs"/>); above 1, in child processes of this executable.</param>
     public static int Run(string gridPath, string labDir, TextWriter output, bool keepGoing = false, bool planOnly = false, bool report = true,
-        Action<LabReportResult>? afterReport = null)
+        Action<LabReportResult, LabRunSummary>? afterReport = null, int jobs = 1)
     {
         using var cancellation = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -29,6 +34,7 @@ public static class LabSession
             summary = LabRunner.Run(gridPath, labDir, new CommandLabExecutor(), new LabRunOptions
             {
                 KeepGoing = keepGoing, PlanOnly = planOnly, Cancellation = cancellation.Token, Log = output,
+                Jobs = jobs, Launcher = jobs > 1 ? new PreflabNodeLauncher(NodeLauncherPath) : null,
             });
         }
         catch (OperationCanceledException)
@@ -55,7 +61,7 @@ public static class LabSession
         if (report)
         {
             var result = WriteReport(labDir, output, new LabReportOptions { Grid = plan.Grid.Name });
-            afterReport?.Invoke(result);
+            afterReport?.Invoke(result, summary);
         }
         return summary.Complete ? CliApp.ExitOk : CliApp.ExitUserError;
     }
@@ -69,6 +75,11 @@ public static class LabSession
         output.WriteLine();
         output.Write(Instrument.ToMarkdown(result.Instrument));
         output.WriteLine();
+        if (PaperFindings.ToMarkdown(result.Findings) is { Length: > 0 } findings)
+        {
+            output.Write(findings);
+            output.WriteLine();
+        }
         bool interactive = ProgressReporter.IsInteractive && ReferenceEquals(output, Console.Out);
         output.Write(interactive ? HeadlineTable.ToTerminal(result.Headline) : HeadlineTable.ToMarkdown(result.Headline));
         return result;

@@ -175,6 +175,87 @@ public class CommandLabExecutorTests
     }
 
     [Fact]
+    public void A_parallel_lab_run_runs_the_fan_out_in_child_processes_with_the_results_of_a_sequential_run()
+    {
+        using var dir = new TempDir();
+        string grid = LabGrids.Write(dir, TinyGrid);
+        int threads = PrefLab.Runtime.TorchRuntime.Threads;
+        PrefLab.Runtime.TorchRuntime.SetThreads(1); // both runs' nodes with 1 thread: jobs divide the process's threads
+        try
+        {
+            LabRunner.Run(grid, dir.File("one"), new CommandLabExecutor(), LabGrids.Quiet());
+            var log = new StringWriter();
+            var parallel = LabRunner.Run(grid, dir.File("two"), new CommandLabExecutor(),
+                LabGrids.Quiet(log: log) with { Jobs = 2, Launcher = new PreflabNodeLauncher(TestSetup.Cli) });
+            Assert.True(parallel.Complete);
+            Assert.Equal(11, parallel.Executed);
+            Assert.True(parallel.ModelFlops > 0);
+
+            // Two nodes were running at once (a node starts before an earlier one is done), never more than two.
+            int runningNow = 0, most = 0;
+            foreach (string line in log.ToString().Split('\n'))
+            {
+                if (line.EndsWith(": starting", StringComparison.Ordinal)) most = Math.Max(most, ++runningNow);
+                else if (line.Contains(": done in ", StringComparison.Ordinal)) runningNow--;
+            }
+            Assert.Equal(2, most);
+
+            // The same bytes in every node's result and model, and the same item scores in the store.
+            string one = dir.File("one/work"), two = dir.File("two/work");
+            var files = Directory.EnumerateFiles(one, "*", SearchOption.AllDirectories)
+                .Where(f => Path.GetFileName(f) is "lab-result.json" or "model.safetensors").ToList();
+            Assert.True(files.Count >= 15, $"{files.Count} files");
+            foreach (string file in files)
+                Assert.True(File.ReadAllBytes(file).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(two, Path.GetRelativePath(one, file)))),
+                    Path.GetRelativePath(one, file));
+            using var a = LabStore.Open(new LabFolder(dir.File("one")).StorePath);
+            using var b = LabStore.Open(new LabFolder(dir.File("two")).StorePath);
+            foreach (var node in a.Nodes())
+            {
+                var other = b.Node(node.Id)!;
+                Assert.Equal(NodeStatus.Done, other.Status);
+                Assert.Equal(a.EvaluationItems(node.Id), b.EvaluationItems(node.Id));
+                if (node.Kind != "world") Assert.True(other.ModelFlops > 0, $"{node.Kind} {node.Label}: {other.ModelFlops}");
+            }
+        }
+        finally
+        {
+            PrefLab.Runtime.TorchRuntime.SetThreads(threads);
+        }
+    }
+
+    [Fact]
+    public void A_parallel_lab_run_stopped_midway_resumes_its_children_and_a_failing_child_names_its_node_and_cause()
+    {
+        using var dir = new TempDir();
+        string grid = LabGrids.Write(dir, TinyGrid);
+        var launcher = new PreflabNodeLauncher(TestSetup.Cli);
+        LabRunner.Run(grid, dir.File("straight"), new CommandLabExecutor(), LabGrids.Quiet());
+
+        // Stopped when the 6th node starts (a child): the running children are ended and resume on the next run.
+        using var cancel = new CancellationTokenSource();
+        var stopAt = new CancelOnLine(": starting", 6, cancel);
+        Assert.ThrowsAny<OperationCanceledException>(() => LabRunner.Run(grid, dir.File("stopped"), new CommandLabExecutor(),
+            LabGrids.Quiet(cancel.Token, log: stopAt) with { Jobs = 2, Launcher = launcher }));
+        var resumed = LabRunner.Run(grid, dir.File("stopped"), new CommandLabExecutor(), LabGrids.Quiet() with { Jobs = 2, Launcher = launcher });
+        Assert.True(resumed.Complete);
+        Assert.True(resumed.Resumed >= 1, $"{resumed.Resumed} resumed");
+        using (var a = LabStore.Open(new LabFolder(dir.File("straight")).StorePath))
+        using (var b = LabStore.Open(new LabFolder(dir.File("stopped")).StorePath))
+            foreach (var evaluation in a.Nodes().Where(n => n.Kind is "evaluation" or "best_of_n"))
+                Assert.Equal(a.EvaluationItems(evaluation.Id), b.EvaluationItems(evaluation.Id));
+
+        // A child that fails: its node is failed with the child's own error, the nodes after it are not run, the rest finish.
+        string bad = LabGrids.Write(dir, TinyGrid.Replace("dpo: { max-steps: 2, max-length: 64 }", "dpo: { max-steps: 2, bogus-option: 3 }"), "bad.yaml");
+        var failed = LabRunner.Run(bad, dir.File("bad"), new CommandLabExecutor(), LabGrids.Quiet(keepGoing: true) with { Jobs = 2, Launcher = launcher });
+        var node = Assert.Single(failed.Failed);
+        Assert.StartsWith("dpo uf seed 1", node.Label);
+        Assert.Contains("--bogus-option", node.Error);
+        Assert.Equal(1, failed.Blocked);
+        Assert.Equal(9, failed.Executed);
+    }
+
+    [Fact]
     public void A_grid_option_the_command_does_not_know_fails_its_node_naming_the_option_and_the_node()
     {
         using var dir = new TempDir();
@@ -239,5 +320,22 @@ public class DemoQuickTests
             Assert.InRange(cost["stages"]![stage]!["mfu"]!.GetValue<double>(), 1e-4, 1.0);
         Assert.InRange(cost["run"]!["mfu"]!.GetValue<double>(), 1e-3, 1.0);
         Assert.Contains("Cost against the machine's limit", report);
+
+        // The paper's findings, in its direction: the better-labelled dataset (by the World's measured agreement, clean's
+        // about 0.95 against noisy's about 0.71) minus the other, for the RM and for DPO and PPO; PPO − DPO per dataset; the tests
+        // this grid cannot make (one RM size, one prompt set) say so.
+        Assert.Contains("## The paper's findings on this run", report);
+        var instrument = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dir.File("demo/instrument.json")))!;
+        Assert.Equal(1, instrument["jobs"]!.GetValue<int>());
+        var findings = instrument["findings"]!.AsArray().Select(f => f!).ToList();
+        var tested = findings.Where(f => f["outcome"]!.GetValue<string>() != "not tested").ToList();
+        Assert.Contains(tested, f => f["finding"]!.GetValue<string>() == "Better preference data gives a better reward model"
+            && f["comparison"]!.GetValue<string>().StartsWith("gold agreement, RM on clean (0.9", StringComparison.Ordinal)
+            && f["comparison"]!.GetValue<string>().Contains(" agreement with gold) − noisy (0.7", StringComparison.Ordinal));
+        Assert.Contains(tested, f => f["finding"]!.GetValue<string>() == "Better preference data gives a better policy (DPO)");
+        Assert.Equal(2, tested.Count(f => f["finding"]!.GetValue<string>() == "PPO beats DPO on the same data"));
+        Assert.Contains(findings, f => f["finding"]!.GetValue<string>() == "A larger reward model gives a better PPO policy"
+            && f["outcome"]!.GetValue<string>() == "not tested");
+        Assert.All(tested, f => Assert.Contains(f["outcome"]!.GetValue<string>(), new[] { "reproduces", "reversed", "no detectable effect" }));
     }
 }

@@ -19,6 +19,17 @@ public sealed record LabRunOptions
     /// <summary>Where to write one line per node started, finished, skipped or failed (null: nowhere).</summary>
     public TextWriter? Log { get; init; }
 
+    /// <summary>
+    /// Nodes run at once (<c>--jobs</c>). Above 1, the trunk every run shares (world, pretraining, SFT) still runs here
+    /// with the process's threads, one node at a time; every other node runs in a child process that
+    /// <see cref="Launcher"/> starts, with the threads divided among the jobs (at least 1). The rule depends only on
+    /// the node's kind, never on timing, so the same grid, jobs and threads give the same numbers every time.
+    /// </summary>
+    public int Jobs { get; init; } = 1;
+
+    /// <summary>Starts a node in a child process; required when <see cref="Jobs"/> is above 1.</summary>
+    public INodeProcessLauncher? Launcher { get; init; }
+
     /// <summary>Show the queue with <see cref="Runtime.Console.ProgressReporter"/> (nodes done/total and the current node).</summary>
     public bool ShowProgress { get; init; } = true;
 }
@@ -34,6 +45,9 @@ public sealed record LabRunSummary(
     int Blocked,
     TimeSpan Elapsed)
 {
+    /// <summary>The model FLOPs of the nodes this run executed, in this process or in child processes.</summary>
+    public long ModelFlops { get; init; }
+
     /// <summary>Every node of the grid is done.</summary>
     public bool Complete => Failed.Count == 0 && Blocked == 0 && (Executed + Reused) == Plan.Nodes.Count;
 }

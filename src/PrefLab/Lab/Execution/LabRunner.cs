@@ -17,7 +17,7 @@ namespace PrefLab.Lab.Execution;
 /// left running by an interrupted run resumes in its folder; a failed node is retried afresh. Results (metrics,
 /// item scores, verdicts) are imported into the store in the same transaction that marks the node done.
 /// </summary>
-public static class LabRunner
+public static partial class LabRunner
 {
     public static LabRunSummary Run(string gridPath, string labDir, ILabExecutor executor, LabRunOptions? options = null)
     {
@@ -32,19 +32,22 @@ public static class LabRunner
         SaveGridCopy(folder, grid);
         if (options.PlanOnly) return new LabRunSummary(plan, gridId, 0, 0, 0, [], 0, clock.Elapsed);
 
-        var queue = new Queue(plan, store, folder, executor, options);
-        long flopsBefore = ModelFlops.OnThisThread;
+        var queue = new Queue(plan, store, folder, executor, options, gridPath);
         try
         {
-            queue.RunAll();
+            if (options.Jobs > 1) queue.RunAllInParallel();
+            else queue.RunAll();
         }
         finally
         {
             // The denominator of the report's utilisation: this machine's matmul peak, measured (about a second)
             // only when nodes did model work here, so that a node's MFU is stated against the machine that ran it.
-            if (ModelFlops.OnThisThread > flopsBefore) store.RecordPeak(MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32, trials: 3).BestGflops);
+            if (queue.ModelFlops > 0) store.RecordPeak(MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32, trials: 3).BestGflops);
         }
-        return new LabRunSummary(plan, gridId, queue.Executed, queue.Reused, queue.Resumed, queue.Failed, queue.Blocked, clock.Elapsed);
+        return new LabRunSummary(plan, gridId, queue.Executed, queue.Reused, queue.Resumed, queue.Failed, queue.Blocked, clock.Elapsed)
+        {
+            ModelFlops = queue.ModelFlops,
+        };
     }
 
     static void SaveGridCopy(LabFolder folder, GridSpec grid)
@@ -53,10 +56,12 @@ public static class LabRunner
         if (!File.Exists(path)) AtomicFile.WriteAllText(path, grid.Text);
     }
 
-    sealed class Queue(LabPlan plan, LabStore store, LabFolder folder, ILabExecutor executor, LabRunOptions options)
+    sealed partial class Queue(LabPlan plan, LabStore store, LabFolder folder, ILabExecutor executor, LabRunOptions options, string gridPath)
     {
         readonly HashSet<string> unusable = new(StringComparer.Ordinal);
         public int Executed, Reused, Resumed, Blocked;
+        /// <summary>The model FLOPs of the nodes this run executed (here or in child processes).</summary>
+        public long ModelFlops;
         public readonly List<NodeState> Failed = [];
 
         public void RunAll()
@@ -112,7 +117,9 @@ public static class LabRunner
             return false;
         }
 
-        void Execute(LabNode node, string prefix, IProgressTask progress, int attempt = 1)
+        /// <summary>Readies the node's folder (kept when resuming an interrupted attempt, else emptied), records it
+        /// running and returns the folder and whether it resumes.</summary>
+        (string Output, bool Resume) Start(LabNode node, string prefix)
         {
             var state = store.Node(node.Id)!;
             string output = folder.NodeFolder(node.Folder);
@@ -126,25 +133,46 @@ public static class LabRunner
             store.MarkRunning(node.Id, resume);
             if (resume) Resumed++;
             options.Log?.WriteLine($"lab: {prefix}: {(resume ? "resuming" : "starting")}");
+            return (output, resume);
+        }
 
-            var inputs = node.Inputs.ToDictionary(i => i.Role,
-                i => i.NodeId is not null ? folder.NodeFolder(plan.Node(i.NodeId).Folder) : i.ExternalPath!, StringComparer.Ordinal);
+        void Done(LabNode node, string prefix, string output, NodeResult result, double seconds, long flops)
+        {
+            store.MarkDone(node.Id, result, node.Kind.Trains() ? MetricsFile.Read(output) : [], seconds, flops);
+            ModelFlops += flops;
+            Executed++;
+            options.Log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"lab: {prefix}: done in {seconds:F1}s"));
+        }
+
+        /// <summary>Records a failed node; without --keep-going, the exception that stops the grid.</summary>
+        LabNodeFailedException? Fail(LabNode node, string prefix, string output, string cause, double seconds, Exception inner)
+        {
+            store.MarkFailed(node.Id, cause, seconds);
+            Failed.Add(store.Node(node.Id)!);
+            unusable.Add(node.Id);
+            options.Log?.WriteLine($"lab: {prefix}: failed: {cause}");
+            return options.KeepGoing ? null : new LabNodeFailedException(
+                $"{node.Kind.Name()} node {node.Id} ({node.Label}) failed: {cause} — its folder is {output}; " +
+                "fix the cause and run the grid again (finished nodes are kept; the failed one starts afresh), or pass --keep-going",
+                node, output, inner);
+        }
+
+        void Execute(LabNode node, string prefix, IProgressTask progress, int attempt = 1)
+        {
+            var (output, resume) = Start(node, prefix);
             string queueStatus = $"{node.Kind.Name()} {node.Label}";
-            var work = new NodeWork(node, output, inputs, resume, text => progress.SetStatus(queueStatus + " | " + text), options.Cancellation);
+            var work = new NodeWork(node, output, NodeInputs(plan, folder, node), resume, text => progress.SetStatus(queueStatus + " | " + text), options.Cancellation);
             var clock = Stopwatch.StartNew();
-            long flopsBefore = ModelFlops.OnThisThread; // nodes run on this thread: the counter's growth is this node's work
+            long flopsBefore = Models.ModelFlops.OnThisThread; // nodes run on this thread: the counter's growth is this node's work
             bool quiet = ProgressReporter.Quiet;
             try
             {
                 // Trainers' own progress bars would fight the queue's for the terminal: they report through work.Status.
                 ProgressReporter.Quiet = true;
-                var result = Dispatch(work);
+                var result = Dispatch(executor, work);
                 Validate(node, result);
                 ResultFile.Write(output, node.Id, node.Kind.Name(), result);
-                store.MarkDone(node.Id, result, node.Kind.Trains() ? MetricsFile.Read(output) : [], clock.Elapsed.TotalSeconds,
-                    ModelFlops.OnThisThread - flopsBefore);
-                Executed++;
-                options.Log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"lab: {prefix}: done in {clock.Elapsed.TotalSeconds:F1}s"));
+                Done(node, prefix, output, result, clock.Elapsed.TotalSeconds, Models.ModelFlops.OnThisThread - flopsBefore);
             }
             catch (OperationCanceledException) when (options.Cancellation.IsCancellationRequested)
             {
@@ -166,83 +194,81 @@ public static class LabRunner
             }
             catch (Exception e)
             {
-                string cause = e is UserError or InvalidDataException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-                store.MarkFailed(node.Id, cause, clock.Elapsed.TotalSeconds);
-                Failed.Add(store.Node(node.Id)!);
-                unusable.Add(node.Id);
-                options.Log?.WriteLine($"lab: {prefix}: failed: {cause}");
-                if (!options.KeepGoing)
-                    throw new LabNodeFailedException(
-                        $"{node.Kind.Name()} node {node.Id} ({node.Label}) failed: {cause} — its folder is {output}; " +
-                        "fix the cause and run the grid again (finished nodes are kept; the failed one starts afresh), or pass --keep-going",
-                        node, output, e);
+                if (Fail(node, prefix, output, Cause(e), clock.Elapsed.TotalSeconds, e) is { } stop) throw stop;
             }
             finally
             {
                 ProgressReporter.Quiet = quiet;
             }
         }
+    }
 
-        static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+    static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 
-        NodeResult Dispatch(NodeWork work)
+    static string Cause(Exception e) => e is UserError or InvalidDataException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+
+    /// <summary>Input role → the absolute folder of the upstream node, or the external file.</summary>
+    static Dictionary<string, string> NodeInputs(LabPlan plan, LabFolder folder, LabNode node) =>
+        node.Inputs.ToDictionary(i => i.Role,
+            i => i.NodeId is not null ? folder.NodeFolder(plan.Node(i.NodeId).Folder) : i.ExternalPath!, StringComparer.Ordinal);
+
+    static NodeResult Dispatch(ILabExecutor executor, NodeWork work)
+    {
+        switch (work.Kind)
         {
-            switch (work.Kind)
+            case NodeKind.World: executor.GenerateWorld(work); return NodeResult.None;
+            case NodeKind.Pretrain: executor.Pretrain(work); return NodeResult.None;
+            case NodeKind.Sft: executor.Sft(work); return NodeResult.None;
+            case NodeKind.RewardModel: executor.TrainRewardModel(work); return NodeResult.None;
+            case NodeKind.Policy: executor.TrainPolicy(work); return NodeResult.None;
+            case NodeKind.RmEvaluation: return NodeResult.RewardModelEvaluation(executor.EvaluateRewardModel(work));
+            case NodeKind.BestOfN: return NodeResult.Evaluation(executor.BestOfN(work));
+            case NodeKind.Evaluation: return NodeResult.Evaluation(executor.Evaluate(work));
+            default: throw new ArgumentOutOfRangeException(nameof(work), work.Kind, "unknown node kind");
+        }
+    }
+
+    static void Validate(LabNode node, NodeResult result)
+    {
+        if (node.Kind.ProducesEvaluation())
+        {
+            var items = result.Items ?? [];
+            if (items.Count == 0) throw new InvalidDataException("the evaluation returned no item scores");
+            var seen = new HashSet<(string, string)>();
+            foreach (var item in items)
             {
-                case NodeKind.World: executor.GenerateWorld(work); return NodeResult.None;
-                case NodeKind.Pretrain: executor.Pretrain(work); return NodeResult.None;
-                case NodeKind.Sft: executor.Sft(work); return NodeResult.None;
-                case NodeKind.RewardModel: executor.TrainRewardModel(work); return NodeResult.None;
-                case NodeKind.Policy: executor.TrainPolicy(work); return NodeResult.None;
-                case NodeKind.RmEvaluation: return NodeResult.RewardModelEvaluation(executor.EvaluateRewardModel(work));
-                case NodeKind.BestOfN: return NodeResult.Evaluation(executor.BestOfN(work));
-                case NodeKind.Evaluation: return NodeResult.Evaluation(executor.Evaluate(work));
-                default: throw new ArgumentOutOfRangeException(nameof(work), work.Kind, "unknown node kind");
+                if (!double.IsFinite(item.Score)) throw new InvalidDataException($"item {item.Category}/{item.ItemId} scored {item.Score}");
+                if (!seen.Add((item.Category, item.ItemId))) throw new InvalidDataException($"item {item.Category}/{item.ItemId} was scored twice");
             }
         }
-
-        static void Validate(LabNode node, NodeResult result)
+        if (node.Kind == NodeKind.RmEvaluation)
         {
-            if (node.Kind.ProducesEvaluation())
+            var verdicts = result.Verdicts ?? [];
+            if (verdicts.Count == 0) throw new InvalidDataException("the reward-model evaluation returned no verdicts");
+            var seen = new HashSet<(string, string)>();
+            foreach (var verdict in verdicts)
             {
-                var items = result.Items ?? [];
-                if (items.Count == 0) throw new InvalidDataException("the evaluation returned no item scores");
-                var seen = new HashSet<(string, string)>();
-                foreach (var item in items)
-                {
-                    if (!double.IsFinite(item.Score)) throw new InvalidDataException($"item {item.Category}/{item.ItemId} scored {item.Score}");
-                    if (!seen.Add((item.Category, item.ItemId))) throw new InvalidDataException($"item {item.Category}/{item.ItemId} was scored twice");
-                }
-            }
-            if (node.Kind == NodeKind.RmEvaluation)
-            {
-                var verdicts = result.Verdicts ?? [];
-                if (verdicts.Count == 0) throw new InvalidDataException("the reward-model evaluation returned no verdicts");
-                var seen = new HashSet<(string, string)>();
-                foreach (var verdict in verdicts)
-                {
-                    if (!(verdict.Correct is >= 0 and <= 1) || verdict.GoldAgreement is < 0 or > 1 || verdict.GoldAgreement is double g && !double.IsFinite(g))
-                        throw new InvalidDataException($"pair {verdict.Subset}/{verdict.ItemId}: verdicts must lie in 0..1");
-                    if (!seen.Add((verdict.Subset, verdict.ItemId))) throw new InvalidDataException($"pair {verdict.Subset}/{verdict.ItemId} was judged twice");
-                }
+                if (!(verdict.Correct is >= 0 and <= 1) || verdict.GoldAgreement is < 0 or > 1 || verdict.GoldAgreement is double g && !double.IsFinite(g))
+                    throw new InvalidDataException($"pair {verdict.Subset}/{verdict.ItemId}: verdicts must lie in 0..1");
+                if (!seen.Add((verdict.Subset, verdict.ItemId))) throw new InvalidDataException($"pair {verdict.Subset}/{verdict.ItemId} was judged twice");
             }
         }
+    }
 
-        void WriteNodeFile(LabNode node, string output)
+    static void WriteNodeFile(LabNode node, string output)
+    {
+        var inputs = new JsonObject();
+        foreach (var input in node.Inputs)
+            inputs[input.Role] = input.NodeId is not null ? $"node:{input.NodeId}" : input.ExternalPath;
+        var obj = new JsonObject
         {
-            var inputs = new JsonObject();
-            foreach (var input in node.Inputs)
-                inputs[input.Role] = input.NodeId is not null ? $"node:{input.NodeId}" : input.ExternalPath;
-            var obj = new JsonObject
-            {
-                ["id"] = node.Id,
-                ["kind"] = node.Kind.Name(),
-                ["label"] = node.Label,
-                ["settings"] = node.Settings.ToJsonObject(),
-                ["inputs"] = inputs,
-            };
-            AtomicFile.WriteAllText(Path.Combine(output, "lab-node.json"), obj.ToJsonString(JsonOptions.Indented) + "\n");
-        }
+            ["id"] = node.Id,
+            ["kind"] = node.Kind.Name(),
+            ["label"] = node.Label,
+            ["settings"] = node.Settings.ToJsonObject(),
+            ["inputs"] = inputs,
+        };
+        AtomicFile.WriteAllText(Path.Combine(output, "lab-node.json"), obj.ToJsonString(JsonOptions.Indented) + "\n");
     }
 
     sealed class SilentProgress : IProgressTask

@@ -6,7 +6,7 @@ using PrefLab.Runtime;
 namespace PrefLab.Lab.Report;
 
 /// <summary>
-/// Writes <c>LAB/report.md</c> (atomically) and <c>LAB/plots/*.png</c> from the results store alone: the headline, the
+/// Writes <c>LAB/report.md</c> (atomically) and <c>LAB/plots/*.png</c> from the results store alone: the instrument, the paper's findings this grid can test, the headline, the
 /// paper's four analyses (preference data; PPO vs DPO; reward models; prompts for PPO) with 95% bootstrap intervals
 /// over items and seeds, training curves, and any failed nodes.
 /// </summary>
@@ -28,6 +28,9 @@ public static class LabReport
         Overview(text, store, configs, options);
         var instrument = Instrument.Compute(context);
         text.Append('\n').Append(Instrument.ToMarkdown(instrument));
+        var findings = PaperFindings.Compute(context, instrument);
+        string findingsText = PaperFindings.ToMarkdown(findings);
+        if (findingsText.Length > 0) text.Append('\n').Append(findingsText);
         var utilisation = UtilisationFigures.Compute(store);
         string cost = utilisation.ToMarkdown();
         if (cost.Length > 0) text.Append('\n').Append(cost);
@@ -44,7 +47,7 @@ public static class LabReport
 
         string markdownText = text.ToString();
         AtomicFile.WriteAllText(folder.ReportPath, markdownText);
-        return new LabReportResult(folder.ReportPath, context.Plots, markdownText, configs.Runs.Count, headline, instrument, utilisation);
+        return new LabReportResult(folder.ReportPath, context.Plots, markdownText, configs.Runs.Count, headline, instrument, utilisation) { Findings = findings };
     }
 
     static void Overview(StringBuilder text, LabStore store, ConfigSet configs, LabReportOptions options)

@@ -20,4 +20,8 @@ public sealed record LabReportOptions
 
 /// <summary>What <see cref="LabReport.Write"/> produced.</summary>
 public sealed record LabReportResult(string ReportPath, IReadOnlyList<string> Plots, string Markdown, int Runs, HeadlineData Headline, InstrumentFigures Instrument,
-    UtilisationFigures Utilisation);
+    UtilisationFigures Utilisation)
+{
+    /// <summary>The paper's findings this run can test, each with its interval and outcome.</summary>
+    public IReadOnlyList<FindingCheck> Findings { get; init; } = [];
+}
