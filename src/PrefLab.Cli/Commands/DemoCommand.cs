@@ -63,7 +63,7 @@ public static class DemoCommand
     {
         double nodeSeconds;
         using (var store = new LabFolder(folder).OpenStoreForReading())
-            nodeSeconds = store.Nodes().Where(n => n.Status == NodeStatus.Done).Sum(n => n.Seconds ?? 0);
+            nodeSeconds = store.GridNodes(report.GridName).Where(n => n.Status == NodeStatus.Done).Sum(n => n.Seconds ?? 0);
         // The peak the lab measured after its nodes ran (the denominator of the report's utilisation), else now.
         var utilisation = report.Utilisation;
         double peak = utilisation.PeakGflops ?? MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32, trials: 3).BestGflops;

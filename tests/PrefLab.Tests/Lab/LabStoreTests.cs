@@ -65,6 +65,15 @@ public class LabStoreTests
             Assert.Equal([sftNow.Id], store.CompletedRuns().Select(r => r.Id));
             Assert.Equal(2L * old.Runs.Count, store.Select("SELECT COUNT(*) FROM runs")[0][0]);
             Assert.Equal((long)newer.Runs.Count, store.Select("SELECT COUNT(*) FROM grid_runs")[0][0]);
+
+            // The grid's nodes are the current plan's (every run's nodes and their inputs), not the older plan's: the
+            // report's node counts and cost table take them.
+            var gridNodes = store.GridNodes().Select(n => n.Id).ToHashSet();
+            Assert.Equal(newer.Nodes.Select(n => n.Id).ToHashSet(), gridNodes);
+            Assert.Empty(old.Nodes.Select(n => n.Id).Intersect(gridNodes));
+            Assert.Equal(gridNodes, store.GridNodes(newer.Grid.Name).Select(n => n.Id).ToHashSet());
+            Assert.Empty(store.GridNodes("another-grid"));
+            Assert.Equal(old.Nodes.Count + newer.Nodes.Count, store.Nodes().Count);
         }
     }
 

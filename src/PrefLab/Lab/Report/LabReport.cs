@@ -31,7 +31,7 @@ public static class LabReport
         var findings = PaperFindings.Compute(context, instrument);
         string findingsText = PaperFindings.ToMarkdown(findings);
         if (findingsText.Length > 0) text.Append('\n').Append(findingsText);
-        var utilisation = UtilisationFigures.Compute(store);
+        var utilisation = UtilisationFigures.Compute(store, options.Grid);
         string cost = utilisation.ToMarkdown();
         if (cost.Length > 0) text.Append('\n').Append(cost);
         text.Append("\n## Headline: average score by algorithm and dataset\n\n");
@@ -42,18 +42,19 @@ public static class LabReport
             string markdown = section(context);
             if (markdown.Length > 0) text.Append('\n').Append(markdown);
         }
-        FailedNodes(text, store);
+        FailedNodes(text, store, options.Grid);
         Configurations(text, configs);
 
         string markdownText = text.ToString();
         AtomicFile.WriteAllText(folder.ReportPath, markdownText);
-        return new LabReportResult(folder.ReportPath, context.Plots, markdownText, configs.Runs.Count, headline, instrument, utilisation) { Findings = findings };
+        return new LabReportResult(folder.ReportPath, context.Plots, markdownText, configs.Runs.Count, headline, instrument, utilisation) { Findings = findings, GridName = options.Grid };
     }
 
     static void Overview(StringBuilder text, LabStore store, ConfigSet configs, LabReportOptions options)
     {
         var grids = store.Grids().Where(g => options.Grid is null || g.Name == options.Grid).ToList();
-        var status = store.StatusCounts();
+        // The nodes the reported grids' current runs use: nodes of an older plan stay in the store but are not counted.
+        var status = store.GridNodes(options.Grid).GroupBy(n => n.Status).ToDictionary(g => g.Key, g => g.Count());
         int Count(string s) => status.GetValueOrDefault(s);
         text.Append(string.Create(CultureInfo.InvariantCulture,
             $"Grids: {string.Join(", ", grids.Select(g => $"`{g.Name}`").Distinct())}. Completed runs: {configs.Runs.Count} in {configs.All.Count} configurations. " +
@@ -66,9 +67,9 @@ public static class LabReport
             $"\"{ReportFormat.NoEffect}\".\n"));
     }
 
-    static void FailedNodes(StringBuilder text, LabStore store)
+    static void FailedNodes(StringBuilder text, LabStore store, string? grid)
     {
-        var failed = store.Nodes().Where(n => n.Status == NodeStatus.Failed).ToList();
+        var failed = store.GridNodes(grid).Where(n => n.Status == NodeStatus.Failed).ToList();
         if (failed.Count == 0) return;
         text.Append("\n## Failed nodes\n\n");
         text.Append(ReportFormat.Table(["node", "kind", "what", "error"],

@@ -24,4 +24,7 @@ public sealed record LabReportResult(string ReportPath, IReadOnlyList<string> Pl
 {
     /// <summary>The paper's findings this run can test, each with its interval and outcome.</summary>
     public IReadOnlyList<FindingCheck> Findings { get; init; } = [];
+
+    /// <summary>The grid name the report was restricted to (<see cref="LabReportOptions.Grid"/>), or null for every grid.</summary>
+    public string? GridName { get; init; }
 }

@@ -19,10 +19,12 @@ public sealed record StageCost(string Stage, int Nodes, double Seconds, double M
 /// </summary>
 public sealed record UtilisationFigures(double? PeakGflops, IReadOnlyList<StageCost> Stages, StageCost Total)
 {
-    public static UtilisationFigures Compute(LabStore store)
+    /// <param name="gridName">Only the nodes the current runs of grids with this name use (<see cref="LabStore.GridNodes"/>);
+    /// null: every grid's.</param>
+    public static UtilisationFigures Compute(LabStore store, string? gridName = null)
     {
         double? peak = store.Fp32PeakGflops;
-        var counted = store.Nodes().Where(n => n.Status == NodeStatus.Done && n.ModelFlops is not null && n.Seconds is not null).ToList();
+        var counted = store.GridNodes(gridName).Where(n => n.Status == NodeStatus.Done && n.ModelFlops is not null && n.Seconds is not null).ToList();
         StageCost Cost(string stage, IReadOnlyCollection<NodeState> nodes)
         {
             double seconds = nodes.Sum(n => n.Seconds!.Value), flops = nodes.Sum(n => n.ModelFlops!.Value);

@@ -21,6 +21,29 @@ public sealed partial class LabStore
     public double? Fp32PeakGflops =>
         Scalar("SELECT value FROM meta WHERE key = 'fp32_gflops'") is string v ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : null;
 
+    /// <summary>
+    /// The nodes the grids' current runs use (optionally only grids named <paramref name="gridName"/>): every run's
+    /// result, policy, reward-model, RM-evaluation and SFT node and all their inputs, transitively. Nodes only runs of an
+    /// older plan used (a grid registered again by a newer executor) are not among them, though the store keeps them.
+    /// </summary>
+    public IReadOnlyList<NodeState> GridNodes(string? gridName = null) =>
+        Query($"""
+            WITH RECURSIVE
+              current(run) AS (SELECT gr.run FROM grid_runs gr JOIN grids g ON g.id = gr.grid WHERE $grid IS NULL OR g.name = $grid),
+              used(id) AS (
+                SELECT id FROM (
+                  SELECT result_node AS id FROM runs WHERE id IN (SELECT run FROM current)
+                  UNION SELECT policy_node FROM runs WHERE id IN (SELECT run FROM current)
+                  UNION SELECT reward_model_node FROM runs WHERE id IN (SELECT run FROM current)
+                  UNION SELECT rm_evaluation_node FROM runs WHERE id IN (SELECT run FROM current)
+                  UNION SELECT sft_node FROM runs WHERE id IN (SELECT run FROM current))
+                WHERE id IS NOT NULL
+                UNION
+                SELECT ni.upstream FROM node_inputs ni JOIN used u ON ni.node = u.id WHERE ni.upstream IS NOT NULL
+              )
+            SELECT {NodeColumns} FROM nodes WHERE id IN (SELECT id FROM used) ORDER BY created_at, id
+            """, ReadNode, ("$grid", gridName));
+
     /// <summary>Node count per status (pending, running, done, failed).</summary>
     public IReadOnlyDictionary<string, int> StatusCounts() =>
         Query("SELECT status, COUNT(*) FROM nodes GROUP BY status", r => (r.GetString(0), r.GetInt32(1)))
