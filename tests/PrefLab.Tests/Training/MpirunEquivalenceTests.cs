@@ -96,12 +96,24 @@ public class MpirunEquivalenceTests
         foreach (var (command, data) in new[] { ("sft", sft), ("rm train", pairs), ("dpo", pairs) })
         {
             string name = command.Replace(' ', '-');
-            string? cache = command == "dpo" ? dir.File("ref-cache") : null;
+            // DPO: each computes its reference log-probs into its own cache (the two ranks each take half the batches).
+            string? cacheTwo = command == "dpo" ? dir.File("ref-cache-two") : null, cacheOne = command == "dpo" ? dir.File("ref-cache-one") : null;
             string two = dir.File(name + "-two"), one = dir.File(name + "-one");
-            var ranks = Launch(Mpirun.Path!, ["-np", "2", Cli, .. Train(command, model, data, two, 1, cache)], dir.Path);
+            var ranks = Launch(Mpirun.Path!, ["-np", "2", Cli, .. Train(command, model, data, two, 1, cacheTwo)], dir.Path);
             Assert.True(ranks.Exit == 0, $"{command} under mpirun: {ranks.Output}");
-            var single = Launch(Cli, Train(command, model, data, one, 2, cache), dir.Path);
+            var single = Launch(Cli, Train(command, model, data, one, 2, cacheOne), dir.Path);
             Assert.True(single.Exit == 0, $"{command} on one process: {single.Output}");
+            if (command == "dpo")
+            {
+                var reference = JsonNode.Parse(File.ReadAllText(Path.Combine(two, "run.json")))!["reference"]!["train"]!;
+                Assert.Equal("computed", reference["source"]!.GetValue<string>());
+                Assert.Equal(2, reference["ranks"]!.GetValue<int>());
+                // The shared-out pass wrote the file one process writes, byte for byte (same key, same values).
+                var files = Directory.GetFiles(cacheOne!).Select(f => Path.GetFileName(f)).Order().ToList();
+                Assert.Equal(files, Directory.GetFiles(cacheTwo!).Select(f => Path.GetFileName(f)).Order().ToList());
+                foreach (string file in files)
+                    Assert.True(File.ReadAllBytes(Path.Combine(cacheOne!, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(cacheTwo!, file))), file);
+            }
 
             // Rank 0 spoke for the job: one summary line, one run folder with a line per step.
             Assert.Single(ranks.Output.Split('\n'), l => l.Contains(" steps; model saved to"));
