@@ -94,6 +94,16 @@ public class CommandLabExecutorTests
         var again = CliAppTests.Run("lab", "run", grid, "--output", dir.File("lab"), "--no-report");
         Assert.Equal(0, again.Exit);
         Assert.Contains("0 run (0 resumed), 11 reused", again.Out);
+
+        // A lab folder whose World this PrefLab can no longer read (another generator version) still reports, without
+        // the World's reference responders, and says why.
+        string manifest = Directory.GetFiles(dir.File("lab/work/world"), "world.json", SearchOption.AllDirectories).Single();
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace($"\"generator_version\": {PrefLab.World.WorldGenerator.Version}", "\"generator_version\": 1"));
+        var old = PrefLab.Lab.Report.LabReport.Write(dir.File("lab"), LabGrids.FastReport());
+        Assert.Null(old.Instrument.Demonstrator);
+        Assert.NotNull(old.Instrument.Sft);
+        Assert.Contains("The World's demonstrator and expert are not shown:", old.Markdown);
+        Assert.Contains("generator version 1", old.Markdown);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text;
 using PrefLab.Lab.Grid;
 using PrefLab.Lab.Store;
+using PrefLab.Runtime;
 using PrefLab.Statistics;
 using PrefLab.World.Responders;
 using PrefLab.World;
@@ -48,6 +49,9 @@ public sealed record InstrumentFigures(
     IReadOnlyList<QuestionStatus> Questions,
     IReadOnlyList<RewardModelDifference>? RewardModelDifferences = null)
 {
+    /// <summary>Why the World's demonstrator and expert could not be scored (their World cannot be read), or null.</summary>
+    public string? ReferencesMissing { get; init; }
+
     public static JsonObject ToJson(Estimate e) => new() { ["mean"] = e.Mean, ["lower"] = e.Lower, ["upper"] = e.Upper, ["n"] = e.N };
 
     static JsonNode? ToJson(Estimate? e) => e is { } value ? ToJson(value) : null;
@@ -115,6 +119,7 @@ public static class Instrument
         var sft = configs.All.Where(c => c.Algorithm == "sft").OrderBy(c => configs.Rank(Grid.Factors.Data, c.Labels.Data)).FirstOrDefault();
 
         Estimate? sftScore = null, demonstrator = null, expert = null;
+        string? referencesMissing = null;
         int itemCount = 0;
         var uplifts = new List<PolicyUplift>();
         if (sft is not null)
@@ -124,7 +129,8 @@ public static class Instrument
             if (items.Count > 0)
             {
                 sftScore = book.Mean(sft, items, null);
-                if (LoadWorld(context) is { } world)
+                (var world, referencesMissing) = LoadWorld(context);
+                if (world is not null)
                 {
                     demonstrator = ReferenceScore(book, world, ResponderProfile.Demonstrator, items);
                     expert = ReferenceScore(book, world, ResponderProfile.Expert, items);
@@ -146,16 +152,25 @@ public static class Instrument
         var (pretrainLoss, pretrainEvalLoss) = PretrainLosses(context.Store);
         var (rewardModels, rmDifferences) = RewardModelAgreements(context);
         var figures = new InstrumentFigures(seeds, sftScore, demonstrator, expert, itemCount, pretrainLoss, pretrainEvalLoss, rewardModels, uplifts, [], rmDifferences);
-        return figures with { Questions = Answerability(figures) };
+        return figures with { Questions = Answerability(figures), ReferencesMissing = referencesMissing };
     }
 
-    /// <summary>The World the lab's world node wrote (null when the lab has none, or its folder is gone).</summary>
-    static WorldInstance? LoadWorld(ReportContext context)
+    /// <summary>The World the lab's world node wrote (null when the lab has none, or its folder is gone), or null and why
+    /// it cannot be read (a World of another generator version): the report then goes on without the references.</summary>
+    static (WorldInstance? World, string? Why) LoadWorld(ReportContext context)
     {
         var node = context.Store.Nodes().FirstOrDefault(n => n.Kind == "world" && n.Status == NodeStatus.Done);
-        if (node is null) return null;
+        if (node is null) return (null, null);
         string folder = Path.Combine(context.Folder.WorkFolder, "world", node.Id);
-        return File.Exists(Path.Combine(folder, WorldManifest.FileName)) ? WorldInstance.Load(folder) : null;
+        if (!File.Exists(Path.Combine(folder, WorldManifest.FileName))) return (null, null);
+        try
+        {
+            return (WorldInstance.Load(folder), null);
+        }
+        catch (UserError e)
+        {
+            return (null, e.Message);
+        }
     }
 
     static Estimate ReferenceScore(ScoreBook book, WorldInstance world, ResponderProfile profile, ItemSet items)
@@ -306,6 +321,8 @@ public static class Instrument
         if (f.Demonstrator is { } d) rows.Add(["the World's demonstrator (wrote the SFT data)", ReportFormat.Score(d)]);
         if (f.Expert is { } e) rows.Add(["the World's expert responder", ReportFormat.Score(e)]);
         text.Append(ReportFormat.Table(["who", "average gold"], rows));
+        if (f.ReferencesMissing is { } why)
+            text.Append($"\nThe World's demonstrator and expert are not shown: {why}\n");
         if (f.Demonstrator is not null)
             text.Append("\nThe reference responders answer in their own words; on multiple-choice items, where the policy is scored 1/0 by likelihood, they get the gold score of their written answer.\n");
         if (f.PretrainLoss is double loss)
