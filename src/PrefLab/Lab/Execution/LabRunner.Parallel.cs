@@ -204,12 +204,15 @@ public static partial class LabRunner
                 return;
             }
             // The child's own error line ("preflab: error: ..."), else its exit code and the end of what it printed.
+            // ("preflab: error: MESSAGE" as the sequential run's cause is MESSAGE; "preflab: internal error: ..." is kept whole.)
             string cause = stderr.LastOrDefault(l => l.StartsWith("preflab: ", StringComparison.Ordinal)) is { } error
-                ? error["preflab: ".Length..].Replace("error: ", "", StringComparison.Ordinal)
+                ? StripPrefix(StripPrefix(error, "preflab: "), "error: ")
                 : $"its process exited with code {exit}" + (stderr.Length > 0 ? ": " + string.Join(" | ", stderr.TakeLast(3)) : "");
             var failure = new InvalidOperationException(cause);
             if (Fail(node, child.Prefix, child.Output, cause, seconds, failure) is { } stop) throw stop;
         }
+
+        static string StripPrefix(string text, string prefix) => text.StartsWith(prefix, StringComparison.Ordinal) ? text[prefix.Length..] : text;
 
         void Stop(Child child)
         {

@@ -159,10 +159,7 @@ public static class Instrument
     /// it cannot be read (a World of another generator version): the report then goes on without the references.</summary>
     static (WorldInstance? World, string? Why) LoadWorld(ReportContext context)
     {
-        var node = context.Store.Nodes().FirstOrDefault(n => n.Kind == "world" && n.Status == NodeStatus.Done);
-        if (node is null) return (null, null);
-        string folder = Path.Combine(context.Folder.WorkFolder, "world", node.Id);
-        if (!File.Exists(Path.Combine(folder, WorldManifest.FileName))) return (null, null);
+        if (context.WorldFolder is not { } folder) return (null, null);
         try
         {
             return (WorldInstance.Load(folder), null);

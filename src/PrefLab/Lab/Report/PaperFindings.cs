@@ -137,10 +137,8 @@ public static class PaperFindings
     static Dictionary<string, double> DatasetQuality(ReportContext context)
     {
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
-        var world = context.Store.Nodes().FirstOrDefault(n => n.Kind == "world" && n.Status == NodeStatus.Done);
-        string manifest = world is null ? "" : Path.Combine(context.Folder.WorkFolder, "world", world.Id, WorldManifest.FileName);
-        if (!File.Exists(manifest)) return result;
-        var datasets = JsonNode.Parse(File.ReadAllText(manifest))?["datasets"] as JsonObject;
+        if (context.WorldFolder is not { } world) return result;
+        var datasets = JsonNode.Parse(File.ReadAllText(Path.Combine(world, WorldManifest.FileName)))?["datasets"] as JsonObject;
         foreach (string level in context.Store.LevelOrder(Factors.Data))
         {
             if (context.Store.LevelDefinition(Factors.Data, level) is not { } definition) continue;
@@ -160,7 +158,7 @@ public static class PaperFindings
         foreach (var run in context.Configs.Runs.Where(r => r.RewardModelNode is not null && r.Labels.RewardModel is not null))
         {
             if (sizes.ContainsKey(run.Labels.RewardModel!) || context.Store.Node(run.RewardModelNode!) is not { } node) continue;
-            string runJson = Path.Combine(context.Folder.WorkFolder, node.Kind, node.Id, "run.json");
+            string runJson = Path.Combine(context.NodeFolder(node), "run.json");
             if (!File.Exists(runJson)) continue;
             if (JsonNode.Parse(File.ReadAllText(runJson))?["model"]?["parameters"]?.GetValue<long>() is long parameters) sizes[run.Labels.RewardModel!] = parameters;
         }

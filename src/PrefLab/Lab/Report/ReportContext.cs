@@ -13,6 +13,13 @@ internal sealed class ReportContext(LabStore store, ConfigSet configs, ScoreBook
     public LabReportOptions Options { get; } = options;
     public List<string> Plots { get; } = [];
 
+    /// <summary>A node's folder, <c>work/KIND/ID</c>.</summary>
+    public string NodeFolder(NodeState node) => Path.Combine(Folder.WorkFolder, node.Kind, node.Id);
+
+    /// <summary>The folder of the World the lab's world node wrote, when it holds a world.json; else null.</summary>
+    public string? WorldFolder => Store.Nodes().FirstOrDefault(n => n.Kind == "world" && n.Status == NodeStatus.Done) is { } node
+        && File.Exists(Path.Combine(NodeFolder(node), World.WorldManifest.FileName)) ? NodeFolder(node) : null;
+
     /// <summary>Draws a plot into <c>plots/NAME</c> when plots are on; returns the Markdown that shows it (or "").</summary>
     public string Plot(string name, string caption, Action<string> draw)
     {

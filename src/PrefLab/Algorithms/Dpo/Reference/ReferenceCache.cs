@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using PrefLab.Data.Collation;
 using PrefLab.Models.Checkpoints;
 using PrefLab.Runtime;
+using PrefLab.Runtime.Distributed;
 using static TorchSharp.torch;
 
 namespace PrefLab.Algorithms.Dpo.Reference;
@@ -65,28 +66,37 @@ public sealed class ReferenceCache
     public string PathOf(ReferenceCacheKey key) => Path.Combine(Folder, key.Hex + ".safetensors");
 
     /// <summary>The cached values of <paramref name="key"/> when a valid file holds them; otherwise
-    /// <paramref name="compute"/>'s, written to the cache.</summary>
-    public CachedReference GetOrCompute(ReferenceCacheKey key, IReadOnlyList<TokenizedPair> pairs, Func<ReferenceLogProbs> compute)
+    /// <paramref name="compute"/>'s, written to the cache. Under mpirun (<paramref name="group"/>, default the
+    /// process's) the file is used only when every rank finds it valid (machines may hold different caches, and a rank
+    /// must not compute alone while another skips the shared pass), and rank 0 alone writes it.</summary>
+    public CachedReference GetOrCompute(ReferenceCacheKey key, IReadOnlyList<TokenizedPair> pairs, Func<ReferenceLogProbs> compute,
+        ProcessGroup? group = null)
     {
+        group ??= ProcessGroup.Current;
         string path = PathOf(key);
         string? problem = null;
         bool existed = File.Exists(path);
+        var (values, why) = existed ? TryRead(path, key, pairs) : (null, null);
+        bool hit = values is not null;
+        if (group.IsDistributed) hit = group.AllGather(hit ? 1L : 0L).All(h => h == 1);
+        if (hit) return new CachedReference(values!, ReferenceSource.CacheHit, path, null);
         if (existed)
         {
-            var (values, why) = TryRead(path, key, pairs);
-            if (values is not null) return new CachedReference(values, ReferenceSource.CacheHit, path, null);
-            problem = why;
-            warnings?.WriteLine($"warning: reference cache {path} is not usable ({why}); computing the reference log-probs again");
+            problem = why ?? "another rank found no usable file";
+            warnings?.WriteLine($"warning: reference cache {path} is not usable ({problem}); computing the reference log-probs again");
         }
         var computed = compute();
-        try
+        if (group.IsRoot)
         {
-            Write(path, key, computed, pairs);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            warnings?.WriteLine($"warning: could not write the reference cache {path} ({e.Message}); continuing without it");
-            problem = (problem is null ? "" : problem + "; ") + "not written: " + e.Message;
+            try
+            {
+                Write(path, key, computed, pairs);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                warnings?.WriteLine($"warning: could not write the reference cache {path} ({e.Message}); continuing without it");
+                problem = (problem is null ? "" : problem + "; ") + "not written: " + e.Message;
+            }
         }
         return new CachedReference(computed, existed ? ReferenceSource.Recomputed : ReferenceSource.Computed, path, problem);
     }

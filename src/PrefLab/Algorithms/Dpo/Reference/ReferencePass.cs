@@ -25,7 +25,7 @@ public static class ReferencePass
         var chosen = new double[pairs.Count];
         var rejected = new double[pairs.Count];
         var filled = new bool[pairs.Count];
-        var mine = layout.Batches.Where((_, b) => b % group.Size == group.Rank).ToList();
+        var mine = BatchesOf(layout, group, group.Rank).ToList();
         using (var progress = ProgressReporter.Start(label, mine.Count, "batch"))
             foreach (var batchIndices in mine)
             {
@@ -48,10 +48,14 @@ public static class ReferencePass
         return new ReferenceLogProbs(chosen, rejected);
     }
 
+    /// <summary>The layout's batches rank <paramref name="rank"/> runs: batch b on rank b mod N.</summary>
+    static IEnumerable<int[]> BatchesOf(PairLayout layout, ProcessGroup group, int rank) =>
+        layout.Batches.Where((_, b) => b % group.Size == rank);
+
     /// <summary>Every rank's values (chosen then rejected for each of its batches' rows, in layout order) to every rank.</summary>
     static void Exchange(PairLayout layout, ProcessGroup group, double[] chosen, double[] rejected, bool[] filled)
     {
-        IEnumerable<int> RowsOf(int rank) => layout.Batches.Where((_, b) => b % group.Size == rank).SelectMany(batch => batch);
+        IEnumerable<int> RowsOf(int rank) => BatchesOf(layout, group, rank).SelectMany(batch => batch);
         var own = RowsOf(group.Rank).SelectMany(i => new[] { chosen[i], rejected[i] }).ToArray();
         var bytes = new byte[own.Length * sizeof(double)];
         Buffer.BlockCopy(own, 0, bytes, 0, bytes.Length);

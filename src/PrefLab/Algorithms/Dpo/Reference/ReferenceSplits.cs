@@ -54,7 +54,7 @@ public static class ReferenceSplits
         ReferenceLogProbs Compute() =>
             ReferencePass.Compute(loadReference(), split.Sequences, split.Layout, chat.PadId, $"reference log-probs ({split.Name})", options.LogitsChunk);
         var group = Runtime.Distributed.ProcessGroup.Current;
-        var result = group.IsDistributed ? Shared(cache, key, split.Sequences, group, Compute) : cache.GetOrCompute(key, split.Sequences, Compute);
+        var result = cache.GetOrCompute(key, split.Sequences, Compute, group);
         report[split.Name] = new JsonObject
         {
             ["source"] = result.Source switch
@@ -71,31 +71,5 @@ public static class ReferenceSplits
             ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3),
         };
         return result.Values;
-    }
-
-    /// <summary>
-    /// The cache under mpirun: used only when every rank finds a valid file (machines may hold different caches), else
-    /// every rank takes its share of the pass (<see cref="ReferencePass"/>); rank 0 writes the file.
-    /// </summary>
-    static CachedReference Shared(ReferenceCache cache, ReferenceCacheKey key, IReadOnlyList<TokenizedPair> pairs,
-        Runtime.Distributed.ProcessGroup group, Func<ReferenceLogProbs> compute)
-    {
-        string path = cache.PathOf(key);
-        bool existed = File.Exists(path);
-        var (values, problem) = existed ? ReferenceCache.TryRead(path, key, pairs) : (null, null);
-        if (group.AllGather(values is not null ? 1L : 0L).All(hit => hit == 1)) return new CachedReference(values!, ReferenceSource.CacheHit, path, null);
-        var computed = compute();
-        if (group.IsRoot)
-        {
-            try
-            {
-                cache.Write(key, computed, pairs);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                problem = (problem is null ? "" : problem + "; ") + "not written: " + e.Message;
-            }
-        }
-        return new CachedReference(computed, existed ? ReferenceSource.Recomputed : ReferenceSource.Computed, path, problem);
     }
 }
