@@ -17,22 +17,25 @@ public sealed class ModelTrainingBenchmark : IBenchmark
 {
     readonly string preset;
     readonly int batch, length, vocab;
+    readonly bool bf16;
 
-    public ModelTrainingBenchmark(string preset, int batch = 8, int length = 256, int vocab = 512)
+    /// <param name="bf16">bfloat16 matrix products over float32 master weights (the training commands' <c>--precision bf16</c>).</param>
+    public ModelTrainingBenchmark(string preset, int batch = 8, int length = 256, int vocab = 512, bool bf16 = false)
     {
         this.preset = preset;
+        this.bf16 = bf16;
         this.batch = batch;
         this.length = length;
         this.vocab = vocab;
     }
 
-    public string Name => $"train-{preset}";
-    public string Description => $"forward+backward tokens/s and MFU of {preset} (vocab {vocab}), batch {batch} x seq {length}, fp32";
+    public string Name => $"train-{preset}{(bf16 ? "-bf16" : "")}";
+    public string Description => $"forward+backward tokens/s and MFU of {preset} (vocab {vocab}), batch {batch} x seq {length}, {(bf16 ? "bf16 products" : "fp32")}";
 
     public JsonObject Run(BenchContext context)
     {
         var config = ModelPresets.Create(preset, new TokenizerFacts(vocab, 1, 2, 0));
-        using var model = CausalLM.Create(config, seed: 0);
+        using var model = CausalLM.Create(config, seed: 0, new Models.Layers.ComputePrecision { LinearDtype = bf16 ? ScalarType.BFloat16 : null });
         long matmulParameters = model.NonEmbeddingParameterCount + (long)config.VocabSize * config.HiddenSize;
         double flopsPerToken = 6.0 * matmulParameters + 12.0 * config.NumLayers * config.NumHeads * config.HeadDim * length;
         var generator = new Generator(0);

@@ -1,4 +1,5 @@
 using PrefLab.Lab.Recipes;
+using PrefLab.Models.Layers;
 using PrefLab.World;
 
 namespace PrefLab.Cli.Lab;
@@ -15,31 +16,36 @@ namespace PrefLab.Cli.Lab;
 public static class DemoGrid
 {
     /// <param name="quick">The small study of <see cref="WorldRecipes.Quick"/>.</param>
+    /// <param name="precision">The training nodes' matrix products (<c>--precision</c>); fp32 adds no setting, so its
+    /// nodes are the ones earlier demos ran.</param>
     /// <param name="largeRewardModel">Add the world-base reward model (5M parameters, with its own base and SFT
     /// models trained by the same recipe): the paper's reward-model-size question, at about five times world-small's
     /// pretraining cost, which does not fit the full demo's 15 minutes on 2 cores.</param>
-    public static string Text(bool quick, bool largeRewardModel = false) =>
-        quick ? Quick(WorldRecipes.Quick) : Full(WorldRecipes.Demo, largeRewardModel);
+    public static string Text(bool quick, bool largeRewardModel = false, LinearPrecision precision = LinearPrecision.Fp32) =>
+        quick ? Quick(WorldRecipes.Quick, precision) : Full(WorldRecipes.Demo, largeRewardModel, precision);
 
-    static string Head(WorldRecipe r) => $$"""
+    /// <summary>", precision: bf16" for bf16 training nodes; nothing for fp32 (the commands' default).</summary>
+    static string P(LinearPrecision precision) => precision == LinearPrecision.Fp32 ? "" : $", precision: {ComputePrecision.Name(precision)}";
+
+    static string Head(WorldRecipe r, LinearPrecision precision) => $$"""
         world: { seed: 1, scale: {{WorldSize.Name(r.Scale)}} }
-        pretrain: { preset: {{r.Preset}}, data: world:pretrain, eval-data: world:pretrain-heldout, {{WorldRecipe.GridOptions(r.Pretrain)}}, max-length: {{r.MaxLength}} }
-        sft: { data: world:sft, {{WorldRecipe.GridOptions(r.Sft)}}, max-length: {{r.MaxLength}} }
+        pretrain: { preset: {{r.Preset}}, data: world:pretrain, eval-data: world:pretrain-heldout, {{WorldRecipe.GridOptions(r.Pretrain)}}, max-length: {{r.MaxLength}}{{P(precision)}} }
+        sft: { data: world:sft, {{WorldRecipe.GridOptions(r.Sft)}}, max-length: {{r.MaxLength}}{{P(precision)}} }
         """;
 
-    static string Fixed(WorldRecipe r, int ppoSaveEvery) => $$"""
+    static string Fixed(WorldRecipe r, int ppoSaveEvery, LinearPrecision precision) => $$"""
         fixed:
-          dpo: { max-length: {{r.MaxLength}}, beta: {{WorldRecipe.Number(r.DpoBeta)}}, {{WorldRecipe.GridOptions(r.Dpo)}} }
-          ppo: { {{WorldRecipe.GridOptions(r.Ppo)}}, save-every: {{ppoSaveEvery}} }
-          reward_model: { {{WorldRecipe.GridOptions(r.RewardModel)}}, max-length: {{r.MaxLength}} }
+          dpo: { max-length: {{r.MaxLength}}, beta: {{WorldRecipe.Number(r.DpoBeta)}}, {{WorldRecipe.GridOptions(r.Dpo)}}{{P(precision)}} }
+          ppo: { {{WorldRecipe.GridOptions(r.Ppo)}}, save-every: {{ppoSaveEvery}}{{P(precision)}} }
+          reward_model: { {{WorldRecipe.GridOptions(r.RewardModel)}}, max-length: {{r.MaxLength}}{{P(precision)}} }
         """;
 
     /// <summary>The study: 3 seeds of every run. The primary comparison is data (clean, noisy) x algorithm (DPO, PPO,
     /// best-of-4, SFT); PPO with the gold judge (the ceiling) and with reasoning prompts are crossed with the clean
     /// data only; best-of-4 with the gold judge is the reranking ceiling.</summary>
-    static string Full(WorldRecipe r, bool largeRewardModel) => $$"""
+    static string Full(WorldRecipe r, bool largeRewardModel, LinearPrecision precision) => $$"""
         name: demo
-        {{Head(r)}}
+        {{Head(r, precision)}}
         data:
           clean: world:pairwise
           noisy: world:hh
@@ -54,7 +60,7 @@ public static class DemoGrid
         prompts:
           mixed: world:mixed
           reasoning: world:reasoning
-        {{Fixed(r, ppoSaveEvery: 50)}}
+        {{Fixed(r, ppoSaveEvery: 50, precision)}}
         evaluation: { suite: world, limit: 40 }
         rm_evaluation: { suite: world, world-pairs: 1 }
         seeds: [1, 2, 3]
@@ -69,9 +75,9 @@ public static class DemoGrid
 
     /// <summary>The same questions at the smallest size that still runs every stage: one seed, one reward model,
     /// one prompt set, shorter training, 10 evaluation items a category.</summary>
-    static string Quick(WorldRecipe r) => $$"""
+    static string Quick(WorldRecipe r, LinearPrecision precision) => $$"""
         name: demo-quick
-        {{Head(r)}}
+        {{Head(r, precision)}}
         data:
           clean: world:pairwise
           noisy: world:hh
@@ -83,7 +89,7 @@ public static class DemoGrid
           rm: {}
         prompts:
           mixed: world:mixed
-        {{Fixed(r, ppoSaveEvery: 1)}}
+        {{Fixed(r, ppoSaveEvery: 1, precision)}}
         evaluation: { suite: world, limit: 10 }
         rm_evaluation: { suite: world, world-pairs: 1 }
         seeds: [1]

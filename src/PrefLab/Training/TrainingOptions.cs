@@ -38,6 +38,12 @@ public sealed record TrainingOptions
     public bool Tensorboard { get; init; }
     /// <summary>Group examples of similar length into the same batches, to waste little on padding.</summary>
     public bool BucketByLength { get; init; } = true;
+    /// <summary>The matrix products of every model the run computes with (policy, reference, reward and value
+    /// models alike, so a reference's log-probs match the policy's at the start).</summary>
+    public Models.Layers.LinearPrecision Precision { get; init; }
+
+    /// <summary>A model's compute settings at <see cref="Precision"/> (a new instance: each model owns its own).</summary>
+    public Models.Layers.ComputePrecision Compute() => Models.Layers.ComputePrecision.Of(Precision);
 
     public int EffectiveBatch => BatchSize * GradAccum;
 

@@ -182,6 +182,43 @@ public class LabStoreTests
             Assert.Equal(40, byStage["dpo"].AchievedGflops, 9);
             Assert.Contains("| dpo | 1 | 10.0 | 400 | 40.0 | 40.0% |", figures.ToMarkdown());
             Assert.Equal(0.4, figures.ToJson()["stages"]!["dpo"]!["mfu"]!.GetValue<double>());
+            Assert.Null(figures.Bf16PeakGflops);
+            Assert.Equal(100, figures.EffectivePeakGflops);
+        }
+    }
+
+    [Fact]
+    public void A_node_that_ran_bf16_products_is_measured_against_the_bf16_peak()
+    {
+        using var dir = new TempDir();
+        // DPO's nodes ran bf16 products (a training command's --precision), PPO's fp32.
+        var (store, plan) = Registered(dir, LabGrids.Study.Replace("dpo: { beta: 0.1 }", "dpo: { beta: 0.1, precision: bf16 }"));
+        using (store)
+        {
+            var dpo = plan.Runs.First(r => r.Run.Type == AlgorithmType.Dpo).PolicyNode!;
+            var ppo = plan.Runs.First(r => r.Run.Type == AlgorithmType.Ppo).PolicyNode!;
+            foreach (var (id, seconds, flops) in new[] { (dpo, 10.0, 4e11), (ppo, 20.0, 2e11) })
+            {
+                store.MarkRunning(id, false);
+                store.MarkDone(id, NodeResult.None, [], seconds, flops);
+            }
+            store.RecordPeak(100);
+            store.RecordPeak(400, PrefLab.Models.Layers.LinearPrecision.Bf16);
+            Assert.Equal(100, store.Fp32PeakGflops); // the two peaks are kept apart
+            Assert.Equal(400, store.PeakGflops(PrefLab.Models.Layers.LinearPrecision.Bf16));
+            Assert.Equal(PrefLab.Models.Layers.LinearPrecision.Bf16, store.GridNodes(null).Single(n => n.Id == dpo).Precision);
+            Assert.Equal(PrefLab.Models.Layers.LinearPrecision.Fp32, store.GridNodes(null).Single(n => n.Id == ppo).Precision);
+
+            var figures = UtilisationFigures.Compute(store);
+            var byStage = figures.Stages.ToDictionary(s => s.Stage);
+            Assert.Equal(4e11 / (10 * 400e9), byStage["dpo"].Mfu!.Value, 12);
+            Assert.Equal(2e11 / (20 * 100e9), byStage["ppo"].Mfu!.Value, 12);
+            // In all: the FLOPs over what the nodes could have done, each at its own precision's peak.
+            Assert.Equal(6e11 / (10 * 400e9 + 20 * 100e9), figures.Total.Mfu!.Value, 12);
+            Assert.Equal((10 * 400.0 + 20 * 100.0) / 30, figures.EffectivePeakGflops!.Value, 9);
+            Assert.Equal(400, figures.Bf16PeakGflops);
+            Assert.Contains("bf16 peak (400 GFLOP/s)", figures.ToMarkdown());
+            Assert.Equal(400, figures.ToJson()["bf16_peak_gflops"]!.GetValue<double>());
         }
     }
 

@@ -47,6 +47,20 @@ public class WorldRecipeTests
         AssertCarries(grid.FixedRewardModel, recipe.RewardModel, "reward_model");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_bf16_demo_sets_the_precision_of_every_training_stage_and_an_fp32_one_none(bool quick)
+    {
+        using var dir = new TempDir();
+        var bf16 = GridFile.Load(LabGrids.Write(dir, DemoGrid.Text(quick, precision: PrefLab.Models.Layers.LinearPrecision.Bf16)));
+        foreach (var (where, settings) in new[] { ("pretrain", bf16.Pretrain!), ("sft", bf16.Sft), ("dpo", bf16.FixedByType[AlgorithmType.Dpo]),
+                     ("ppo", bf16.FixedByType[AlgorithmType.Ppo]), ("reward_model", bf16.FixedRewardModel) })
+            Assert.True(settings.GetString("precision") == "bf16", where);
+        // fp32 is the commands' default: its grid is the one earlier demos ran, so their nodes are reused.
+        Assert.DoesNotContain("precision", DemoGrid.Text(quick));
+    }
+
     [Fact]
     public void The_quick_and_tests_recipes_share_the_demo_learning_rates_and_differ_in_budgets_only()
     {

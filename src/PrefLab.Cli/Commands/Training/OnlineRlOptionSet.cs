@@ -58,7 +58,7 @@ public sealed class OnlineRlOptionSet
     {
         Trainer.Output, Trainer.Seed, Trainer.Epochs, Trainer.MaxSteps, Trainer.Lr, Trainer.BatchSize, Trainer.WarmupRatio, Trainer.Schedule,
         Trainer.MinLrRatio, Trainer.WeightDecay, Trainer.ClipNorm, Trainer.Beta1, Trainer.Beta2, Trainer.SaveEvery, Trainer.KeepCheckpoints,
-        Trainer.Resume, Trainer.LogEvery, Trainer.Tensorboard,
+        Trainer.Resume, Trainer.LogEvery, Trainer.Tensorboard, Trainer.Precision,
     };
 
     /// <summary>--lora-* on the policy (the reference is then the policy with its adapters off).</summary>
@@ -119,10 +119,12 @@ public sealed class OnlineRlOptionSet
                 KeepCheckpoints = parse.GetValue(Trainer.KeepCheckpoints),
                 Resume = parse.GetValue(Trainer.Resume),
                 Tensorboard = parse.GetValue(Trainer.Tensorboard),
+                Precision = parse.GetValue(Trainer.Precision),
             },
             RecordedOptions = RecordRewardModels(ResolvedOptions.Of(parse), rewardModels),
             Console = parse.InvocationConfiguration.Error,
         };
+        TrainerOptionSet.WarnIfEmulated(parse, result.Training.Precision);
         return (T)result;
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PrefLab.Models.Layers;
 using PrefLab.Training;
 
 namespace PrefLab.Cli.Commands.Training;
@@ -49,6 +50,14 @@ public sealed class TrainerOptionSet
     public readonly Option<bool> Resume = new("--resume") { Description = "Continue the run in --output from its last checkpoint." };
     public readonly Option<int> LogEvery = new("--log-every") { Description = "Log metrics every N steps (the first step always).", DefaultValueFactory = _ => TrainerDefaults.Library.LogEvery, HelpName = "N" };
     public readonly Option<bool> Tensorboard = new("--tensorboard") { Description = "Also write TensorBoard event files to OUT/tensorboard." };
+    /// <summary>auto is resolved when parsed, so run.json records what ran (Fp32 or Bf16), not "auto".</summary>
+    public readonly Option<LinearPrecision> Precision = new("--precision")
+    {
+        Description = "Matrix products of every model the run trains or uses as its reference: fp32, bf16 (bfloat16 products over float32 weights; about twice as fast where the CPU has AVX-512 BF16, very slow where it has not), or auto (bf16 where native).",
+        DefaultValueFactory = _ => TrainerDefaults.Library.Precision,
+        CustomParser = ParsePrecision,
+        HelpName = "fp32|bf16|auto",
+    };
 
     public TrainerOptionSet(TrainerDefaults defaults)
     {
@@ -66,8 +75,29 @@ public sealed class TrainerOptionSet
     public IEnumerable<Option> All => new Option[]
     {
         Output, Seed, Epochs, MaxSteps, Lr, BatchSize, GradAccum, MaxLength, WarmupRatio, Schedule, MinLrRatio, WeightDecay,
-        ClipNorm, Beta1, Beta2, EvalData, EvalEvery, SaveEvery, KeepCheckpoints, Resume, LogEvery, Tensorboard,
+        ClipNorm, Beta1, Beta2, EvalData, EvalEvery, SaveEvery, KeepCheckpoints, Resume, LogEvery, Tensorboard, Precision,
     };
+
+    /// <summary>bf16 asked for on a CPU without AVX-512 BF16 runs, emulated, about a hundred times slower: say so.</summary>
+    internal static void WarnIfEmulated(ParseResult parse, LinearPrecision precision)
+    {
+        if (precision == LinearPrecision.Bf16 && !Runtime.MachineInfo.Read().HasAvx512Bf16)
+            parse.InvocationConfiguration.Error.WriteLine("preflab: note: this CPU has no AVX-512 BF16; --precision bf16 is emulated and slow (auto picks fp32 here)");
+    }
+
+    static LinearPrecision ParsePrecision(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "fp32";
+        try
+        {
+            return ComputePrecision.ParsePrecision(text, Runtime.MachineInfo.Read().HasAvx512Bf16);
+        }
+        catch (Runtime.UserError error)
+        {
+            result.AddError(error.Message);
+            return LinearPrecision.Fp32;
+        }
+    }
 
     public void AddTo(Command command)
     {
@@ -98,8 +128,10 @@ public sealed class TrainerOptionSet
             Resume = parse.GetValue(Resume),
             LogEvery = parse.GetValue(LogEvery),
             Tensorboard = parse.GetValue(Tensorboard),
+            Precision = parse.GetValue(Precision),
         };
         options.Validate();
+        WarnIfEmulated(parse, options.Precision);
         if (parse.GetValue(MaxLength) < 8) throw Runtime.UserError.InOption("max-length", $"must be at least 8, not {parse.GetValue(MaxLength)}");
         if (parse.GetValue(EvalData) is FileInfo eval && !eval.Exists) throw Runtime.UserError.InOption("eval-data", $"file not found: {eval.FullName}");
         return options;

@@ -71,7 +71,7 @@ public sealed class PreferenceModels : IDisposable
             if (options.Lora is not null)
             {
                 // The adapters start at B = 0; every reference forward below runs with them switched off.
-                policy = CausalLM.Load(options.Model);
+                policy = CausalLM.Load(options.Model, options.Training.Compute());
                 adapters = LoraPolicy.Attach(policy, options.Lora, options.Model, options.Training.Seed);
             }
             IReferenceModel? reference = null;
@@ -86,7 +86,7 @@ public sealed class PreferenceModels : IDisposable
                 referenceReport["cache_folder"] = cache.Folder;
                 CausalLM? referenceModel = null;
                 // With the default reference the policy itself computes the values before its first step.
-                CausalLM LoadReference() => referenceModel ??= plan.IsStart ? policy ??= CausalLM.Load(options.Model) : CausalLM.Load(plan.Folder);
+                CausalLM LoadReference() => referenceModel ??= plan.IsStart ? policy ??= CausalLM.Load(options.Model, options.Training.Compute()) : CausalLM.Load(plan.Folder, options.Training.Compute());
                 try
                 {
                     using var adaptersOff = adapters?.Disabled();
@@ -99,7 +99,7 @@ public sealed class PreferenceModels : IDisposable
                 }
                 referenceReport["released_before_training"] = true;
             }
-            policy ??= CausalLM.Load(options.Model);
+            policy ??= CausalLM.Load(options.Model, options.Training.Compute());
             if (plan.Live)
             {
                 if (adapters is not null && plan.IsStart)
@@ -108,7 +108,7 @@ public sealed class PreferenceModels : IDisposable
                 }
                 else
                 {
-                    liveModel = CausalLM.Load(plan.Folder);
+                    liveModel = CausalLM.Load(plan.Folder, options.Training.Compute());
                     reference = new LiveReference(liveModel, options.LogitsChunk);
                 }
             }

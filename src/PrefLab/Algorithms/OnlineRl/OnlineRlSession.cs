@@ -87,7 +87,7 @@ public sealed class OnlineRlSession : IDisposable
                 options.Console?.WriteLine($"reward: ensemble of {ensemble.Members.Count} reward models, combined by {Rewards.RewardEnsemble.Name(ensemble.Rule.Combiner)}");
                 foreach (string note in ensemble.NormalizationNotes()) options.Console?.WriteLine($"reward: {note}");
             }
-            var policy = CausalLM.Load(options.Policy);
+            var policy = CausalLM.Load(options.Policy, options.Training.Compute());
             disposables.Add(policy);
             LoraAdapters? adapters = null;
             CausalLM reference;
@@ -99,7 +99,7 @@ public sealed class OnlineRlSession : IDisposable
             }
             else
             {
-                reference = CausalLM.Load(options.Policy);
+                reference = CausalLM.Load(options.Policy, options.Training.Compute());
                 disposables.Add(reference);
                 foreach (var parameter in reference.parameters()) parameter.requires_grad_(false);
             }

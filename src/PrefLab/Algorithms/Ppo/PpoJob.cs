@@ -35,7 +35,7 @@ public static class PpoJob
     {
         if (session.RewardModelFolder is string rm && session.RewardSharesTokens)
         {
-            var model = ScalarHeadModel.Load(rm);
+            var model = ScalarHeadModel.Load(rm, options.Training.Compute());
             var origin = new JsonObject { ["init"] = "reward_model", ["folder"] = rm };
             if (session.Reward is EnsembleRewardScorer) origin["ensemble"] = "initialised from the ensemble's first member";
             if (session.PrimaryRewardModel is { IsNormalized: true } scorer)
@@ -50,7 +50,7 @@ public static class PpoJob
         string why = session.RewardModelFolder is null
             ? "the reward is the gold judge, there is no reward model"
             : "the reward model tokenizes differently from the policy";
-        return (ScalarHeadModel.FromCausalLM(options.Policy, seed), new JsonObject
+        return (ScalarHeadModel.FromCausalLM(options.Policy, seed, options.Training.Compute()), new JsonObject
         {
             ["init"] = "policy",
             ["folder"] = Path.GetFullPath(options.Policy),

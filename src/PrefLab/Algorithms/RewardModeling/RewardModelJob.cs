@@ -89,7 +89,7 @@ public static class RewardModelJob
         if (options.UseMargin && !train.Any(p => p.Margin is not null))
             throw UserError.InOption("margin", $"{options.Data} carries no margins (no score gap in any pair); train without --margin or give scored data");
 
-        var model = LoadModel(options.Model, options.Training.Seed, out var initialisation);
+        var model = LoadModel(options.Model, options.Training.Seed, out var initialisation, options.Training.Compute());
         using var _ = model;
         var run = RunDirectory.Start(options.Output, Command, options.RecordedOptions, options.Training.Seed, options.Training.Resume);
         run.Set("data", dataReport);
@@ -121,15 +121,16 @@ public static class RewardModelJob
 
     /// <summary>A reward model folder is loaded as it is; a causal LM folder gets a new score head drawn from
     /// N(0, 1/sqrt(hidden+1)) with the named stream "rm/score-head" of <paramref name="seed"/>.</summary>
-    public static ScalarHeadModel LoadModel(string folder, long seed, out string initialisation)
+    /// <param name="precision">How the model computes (float32 when null).</param>
+    public static ScalarHeadModel LoadModel(string folder, long seed, out string initialisation, Models.Layers.ComputePrecision? precision = null)
     {
         var config = ModelConfigs.Load(folder);
         if (config.DeclaredHead == ModelHead.Scalar)
         {
             initialisation = "continued from a reward model (its score head)";
-            return ScalarHeadModel.Load(folder);
+            return ScalarHeadModel.Load(folder, precision);
         }
         initialisation = "backbone of the causal LM; new score head N(0, 1/sqrt(hidden+1)), seed stream rm/score-head";
-        return ScalarHeadModel.FromCausalLM(folder, Seeding.Derive(seed, "rm/score-head"));
+        return ScalarHeadModel.FromCausalLM(folder, Seeding.Derive(seed, "rm/score-head"), precision);
     }
 }

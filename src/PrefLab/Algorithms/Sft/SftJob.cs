@@ -72,7 +72,7 @@ public static class SftJob
         if (train.Count == 0) throw UserError.InOption("data", $"{options.Data}: no training examples left after tokenization ({dataReport.ToJsonString()})");
 
         options.Lora?.Validate();
-        using var model = CausalLM.Load(options.Model);
+        using var model = CausalLM.Load(options.Model, options.Training.Compute());
         using var adapters = LoraPolicy.Attach(model, options.Lora, options.Model, options.Training.Seed);
         var run = RunDirectory.Start(options.Output, command, options.RecordedOptions, options.Training.Seed, options.Training.Resume);
         run.Set("data", dataReport);

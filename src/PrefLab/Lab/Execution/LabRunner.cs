@@ -42,7 +42,13 @@ public static partial class LabRunner
         {
             // The denominator of the report's utilisation: this machine's matmul peak, measured (about a second)
             // only when nodes did model work here, so that a node's MFU is stated against the machine that ran it.
-            if (queue.ModelFlops > 0) store.RecordPeak(MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32, trials: 3).BestGflops);
+            if (queue.ModelFlops > 0)
+            {
+                store.RecordPeak(MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32, trials: 3).BestGflops);
+                // bf16 nodes' denominator is the bf16 peak (several times fp32's where the CPU has AVX-512 BF16).
+                if (plan.Nodes.Any(n => NodeState.PrecisionOf(n.Settings.GetString("precision")) == Models.Layers.LinearPrecision.Bf16))
+                    store.RecordPeak(MatmulPeak.Measure(TorchSharp.torch.ScalarType.BFloat16, trials: 3).BestGflops, Models.Layers.LinearPrecision.Bf16);
+            }
         }
         return new LabRunSummary(plan, gridId, queue.Executed, queue.Reused, queue.Resumed, queue.Failed, queue.Blocked, clock.Elapsed)
         {

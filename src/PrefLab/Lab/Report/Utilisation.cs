@@ -6,7 +6,7 @@ using PrefLab.Lab.Store;
 namespace PrefLab.Lab.Report;
 
 /// <summary>One stage's cost: its done nodes' own time and the model FLOPs they did (<see cref="Models.ModelFlops"/>).</summary>
-/// <param name="Mfu">Model FLOPs / (seconds x the machine's measured fp32 matmul peak); null without a peak.</param>
+/// <param name="Mfu">Model FLOPs / (seconds x the machine's measured matmul peak at each node's precision); null without a peak.</param>
 public sealed record StageCost(string Stage, int Nodes, double Seconds, double ModelFlops, double? Mfu)
 {
     public double AchievedGflops => Seconds > 0 ? ModelFlops / Seconds / 1e9 : 0;
@@ -14,26 +14,40 @@ public sealed record StageCost(string Stage, int Nodes, double Seconds, double M
 
 /// <summary>
 /// The lab's cost against the machine's limit: per stage (pretrain, sft, reward_model, each policy algorithm,
-/// best_of_n, evaluation, ...) and in all, model FLOPs done / (time x the measured fp32 matmul peak), over the nodes
+/// best_of_n, evaluation, ...) and in all, model FLOPs done / (time x the measured matmul peak), over the nodes
 /// whose FLOPs were counted (run by this PrefLab; a reused or adopted node's cost belongs to the run that made it).
+/// A node that ran bf16 products (<c>precision: bf16</c>) is measured against the bf16 peak, the others against fp32's.
 /// </summary>
-public sealed record UtilisationFigures(double? PeakGflops, IReadOnlyList<StageCost> Stages, StageCost Total)
+/// <param name="PeakGflops">The fp32 peak.</param>
+/// <param name="Bf16PeakGflops">The bf16 peak, measured when bf16 nodes ran; null otherwise.</param>
+public sealed record UtilisationFigures(double? PeakGflops, IReadOnlyList<StageCost> Stages, StageCost Total, double? Bf16PeakGflops = null)
 {
+    /// <summary>The node-time-weighted peak of the counted nodes (the fp32 peak when every node ran fp32): the
+    /// denominator a whole run's utilisation is stated against.</summary>
+    public double? EffectivePeakGflops { get; init; }
+
     /// <param name="gridName">Only the nodes the current runs of grids with this name use (<see cref="LabStore.GridNodes"/>);
     /// null: every grid's.</param>
     public static UtilisationFigures Compute(LabStore store, string? gridName = null)
     {
-        double? peak = store.Fp32PeakGflops;
+        double? peak = store.Fp32PeakGflops, bf16Peak = store.PeakGflops(Models.Layers.LinearPrecision.Bf16);
         var counted = store.GridNodes(gridName).Where(n => n.Status == NodeStatus.Done && n.ModelFlops is not null && n.Seconds is not null).ToList();
+        double? PeakOf(NodeState n) => n.Precision == Models.Layers.LinearPrecision.Bf16 ? bf16Peak : peak;
+        // Σ seconds × peak over the nodes: a stage's capacity, so mixed-precision stages divide by what they could have done.
+        double? Capacity(IReadOnlyCollection<NodeState> nodes) =>
+            nodes.All(n => PeakOf(n) is > 0) ? nodes.Sum(n => n.Seconds!.Value * PeakOf(n)!.Value * 1e9) : null;
         StageCost Cost(string stage, IReadOnlyCollection<NodeState> nodes)
         {
             double seconds = nodes.Sum(n => n.Seconds!.Value), flops = nodes.Sum(n => n.ModelFlops!.Value);
-            double? mfu = peak is double p && p > 0 && seconds > 0 ? flops / (seconds * p * 1e9) : null;
+            double? mfu = Capacity(nodes) is double c && c > 0 ? flops / c : null;
             return new StageCost(stage, nodes.Count, seconds, flops, mfu);
         }
         var stages = counted.GroupBy(StageOf).OrderBy(g => PipelineOrder(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => Cost(g.Key, g.ToList())).ToList();
-        return new UtilisationFigures(peak, stages, Cost("all nodes", counted));
+        double totalSeconds = counted.Sum(n => n.Seconds!.Value);
+        double? effective = Capacity(counted) is double capacity && totalSeconds > 0 ? capacity / totalSeconds / 1e9 : peak;
+        bool anyBf16 = counted.Any(n => n.Precision == Models.Layers.LinearPrecision.Bf16);
+        return new UtilisationFigures(peak, stages, Cost("all nodes", counted), anyBf16 ? bf16Peak : null) { EffectivePeakGflops = effective };
     }
 
     /// <summary>Stages in the order the pipeline runs them; policy algorithms (dpo, ppo, ...) between the reward
@@ -61,7 +75,11 @@ public sealed record UtilisationFigures(double? PeakGflops, IReadOnlyList<StageC
         };
         var stages = new JsonObject();
         foreach (var s in Stages) stages[s.Stage] = Entry(s);
-        return new JsonObject { ["fp32_peak_gflops"] = PeakGflops is double p ? Math.Round(p, 1) : null, ["stages"] = stages, ["nodes"] = Entry(Total) };
+        var json = new JsonObject { ["fp32_peak_gflops"] = PeakGflops is double p ? Math.Round(p, 1) : null };
+        if (Bf16PeakGflops is double b) json["bf16_peak_gflops"] = Math.Round(b, 1);
+        json["stages"] = stages;
+        json["nodes"] = Entry(Total);
+        return json;
     }
 
     public string ToMarkdown()
@@ -69,8 +87,11 @@ public sealed record UtilisationFigures(double? PeakGflops, IReadOnlyList<StageC
         if (Stages.Count == 0) return "";
         var text = new StringBuilder();
         string peak = PeakGflops is double p ? string.Create(CultureInfo.InvariantCulture, $"{p:F0} GFLOP/s") : "not measured";
+        string bf16 = Bf16PeakGflops is double b
+            ? string.Create(CultureInfo.InvariantCulture, $"; nodes that ran bf16 products against its bf16 peak ({b:F0} GFLOP/s)")
+            : "";
         text.Append(string.Create(CultureInfo.InvariantCulture,
-            $"Cost against the machine's limit: model FLOPs done (forward 2N + attention per position, backward twice the forward) over each stage's node time and this machine's measured fp32 matmul peak ({peak}):\n\n"));
+            $"Cost against the machine's limit: model FLOPs done (forward 2N + attention per position, backward twice the forward) over each stage's node time and this machine's measured fp32 matmul peak ({peak}){bf16}:\n\n"));
         static string Percent(double? mfu) => mfu is double m ? string.Create(CultureInfo.InvariantCulture, $"{m * 100:F1}%") : "—";
         text.Append(ReportFormat.Table(["stage", "nodes", "seconds", "model GFLOP", "GFLOP/s", "MFU"],
             Stages.Append(Total).Select(s => (IReadOnlyList<string>)[s.Stage, s.Nodes.ToString(CultureInfo.InvariantCulture),

@@ -17,9 +17,14 @@ public sealed partial class LabStore
     static NodeState ReadNode(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4),
         NullableString(r, 5), r.IsDBNull(6) ? null : r.GetDouble(6), r.GetString(7), r.IsDBNull(8) ? null : r.GetDouble(8));
 
-    /// <summary>The highest peak <see cref="RecordPeak"/> stored, or null.</summary>
-    public double? Fp32PeakGflops =>
-        Scalar("SELECT value FROM meta WHERE key = 'fp32_gflops'") is string v ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+    /// <summary>The highest fp32 peak <see cref="RecordPeak"/> stored, or null.</summary>
+    public double? Fp32PeakGflops => PeakGflops(Models.Layers.LinearPrecision.Fp32);
+
+    /// <summary>The highest peak <see cref="RecordPeak"/> stored for <paramref name="precision"/>, or null.</summary>
+    public double? PeakGflops(Models.Layers.LinearPrecision precision) =>
+        Scalar("SELECT value FROM meta WHERE key = $k", ("$k", PeakKey(precision))) is string v ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    static string PeakKey(Models.Layers.LinearPrecision precision) => Models.Layers.ComputePrecision.Name(precision) + "_gflops";
 
     /// <summary>
     /// The nodes the grids' current runs use (optionally only grids named <paramref name="gridName"/>): every run's

@@ -106,10 +106,11 @@ public sealed partial class LabStore
     /// <summary>An fp32 matmul peak (GFLOP/s) measured after a run that did model work; the store keeps the highest
     /// so far. A peak measured while other work shares the cores comes out low, and dividing nodes timed on a quiet
     /// machine by it gave utilisations above 100%: the highest measurement is the nearest to the machine's limit.</summary>
-    public void RecordPeak(double fp32Gflops) =>
-        Execute("INSERT INTO meta (key, value) VALUES ('fp32_gflops', $v) ON CONFLICT (key) DO UPDATE SET value = " +
+    /// <param name="precision">Which products were measured: fp32, or bf16 for nodes that ran <c>precision: bf16</c>.</param>
+    public void RecordPeak(double gflops, Models.Layers.LinearPrecision precision = Models.Layers.LinearPrecision.Fp32) =>
+        Execute("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = " +
             "CASE WHEN CAST(excluded.value AS REAL) > CAST(meta.value AS REAL) THEN excluded.value ELSE meta.value END",
-            ("$v", fp32Gflops.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+            ("$k", PeakKey(precision)), ("$v", gflops.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <param name="modelFlops">The model FLOPs the finishing attempt did (<see cref="Models.ModelFlops"/>), or null
     /// when not counted (an adopted result).</param>

@@ -15,7 +15,22 @@ public static class NodeStatus
 /// <param name="ModelFlops">The model FLOPs its finishing attempt did (<see cref="Models.ModelFlops"/>); null when not
 /// counted (adopted results, stores older than schema 2).</param>
 public sealed record NodeState(string Id, string Kind, string Label, string Status, int Attempts, string? Error, double? Seconds,
-    string Settings = "{}", double? ModelFlops = null);
+    string Settings = "{}", double? ModelFlops = null)
+{
+    /// <summary>The precision of the node's matrix products: its <c>precision</c> setting (a training command's
+    /// <c>--precision</c>; auto as this machine resolves it), fp32 when it has none.</summary>
+    public Models.Layers.LinearPrecision Precision => PrecisionOf(
+        (System.Text.Json.Nodes.JsonNode.Parse(Settings) as System.Text.Json.Nodes.JsonObject)?["precision"] is System.Text.Json.Nodes.JsonValue v
+        && v.TryGetValue<string>(out var s) ? s : null);
+
+    /// <summary>A <c>precision</c> setting's value as the training commands read it; fp32 when absent or unreadable.</summary>
+    public static Models.Layers.LinearPrecision PrecisionOf(string? setting)
+    {
+        if (setting is null) return Models.Layers.LinearPrecision.Fp32;
+        try { return Models.Layers.ComputePrecision.ParsePrecision(setting, Runtime.MachineInfo.Read().HasAvx512Bf16); }
+        catch (Runtime.UserError) { return Models.Layers.LinearPrecision.Fp32; }
+    }
+}
 
 /// <summary>A grid registered in the store.</summary>
 public sealed record GridRecord(long Id, string Name, string Path, string Sha256, string RegisteredAt);

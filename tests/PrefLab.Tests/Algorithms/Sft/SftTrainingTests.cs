@@ -50,6 +50,38 @@ public class SftSmokeTests
     }
 
     [Fact]
+    public void Bf16_products_train_deterministically_near_fp32_and_run_json_records_the_precision()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, CliAppTests.Run("init-model", "--preset", "tiny-test", "--tokenizer", TokenizerFixtures.Folder("world"), "--output", dir.File("init")).Exit);
+        string data = dir.File("data.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 20).Select(i => $$"""{"messages":[{"role":"user","content":"what is the capital of france ?"},{"role":"assistant","content":"{{(i % 2 == 0 ? "paris ." : "paris , france .")}}"}]}"""));
+        double[] Losses(string name, string precision)
+        {
+            var (exit, _, error) = CliAppTests.Run("sft", "--model", dir.File("init"), "--data", data, "--output", dir.File(name),
+                "--max-steps", "6", "--lr", "1e-2", "--batch-size", "4", "--max-length", "24", "--seed", "3", "--precision", precision);
+            Assert.True(exit == 0, error);
+            return File.ReadAllLines(Path.Combine(dir.File(name), "metrics.jsonl")).Select(l => JsonNode.Parse(l)!["loss"]!.GetValue<double>()).ToArray();
+        }
+        var fp32 = Losses("fp32", "fp32");
+        var bf16 = Losses("bf16", "bf16");
+        Assert.Equal(bf16, Losses("bf16-again", "bf16")); // same seed, same machine: the same numbers
+        Assert.NotEqual(fp32, bf16); // the products really ran in bfloat16
+        // The first step's loss (before any update) differs only by bfloat16 rounding (8 bits of mantissa); training learns alike.
+        Assert.InRange(Math.Abs(bf16[0] - fp32[0]) / fp32[0], 0, 0.02);
+        Assert.True(bf16[^1] < bf16[0]);
+        var run = JsonNode.Parse(File.ReadAllText(Path.Combine(dir.File("bf16"), "run.json")))!;
+        Assert.Equal("Bf16", run["options"]!["precision"]!.GetValue<string>());
+        Assert.Equal("Fp32", JsonNode.Parse(File.ReadAllText(Path.Combine(dir.File("fp32"), "run.json")))!["options"]!["precision"]!.GetValue<string>());
+
+        var (badExit, _, badError) = CliAppTests.Run("sft", "--model", dir.File("init"), "--data", data, "--output", dir.File("bad"), "--precision", "fp16");
+        Assert.NotEqual(0, badExit);
+        Assert.Contains("--precision", badError);
+        Assert.Contains("fp16", badError);
+        Assert.False(Directory.Exists(dir.File("bad")));
+    }
+
+    [Fact]
     public void Bad_input_names_the_file_line_and_field_and_writes_no_run()
     {
         using var dir = new TempDir();

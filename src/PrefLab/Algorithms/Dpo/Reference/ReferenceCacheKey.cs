@@ -25,6 +25,9 @@ public sealed record ReferenceInputs
     /// <summary>What the two sequences of a "pair" are when they are not DPO's chosen and rejected (KTO: "kto", an
     /// example and its KL sequence); enters the key only when given, so DPO's keys are unchanged.</summary>
     public string? Objective { get; init; }
+    /// <summary>The precision of the reference's matrix products (the run's, so its log-probs match the policy's at
+    /// the start); bf16 enters the key as a different <c>compute</c>, fp32 keeps the keys it always had.</summary>
+    public Models.Layers.LinearPrecision Precision { get; init; }
 }
 
 /// <summary>
@@ -42,6 +45,8 @@ public sealed record ReferenceCacheKey(string Hex, JsonObject Content, JsonObjec
     public const int Version = 1;
     /// <summary>How the values are computed (part of the key).</summary>
     public const string Compute = "float32 forward, float64 sums over the final assistant turn";
+    /// <summary><see cref="Compute"/> with bfloat16 matrix products (<c>--precision bf16</c>).</summary>
+    public const string ComputeBf16 = "bfloat16 linear products over float32 weights, float32 elsewhere, float64 sums over the final assistant turn";
 
     public static ReferenceCacheKey Of(ReferenceInputs inputs)
     {
@@ -59,7 +64,7 @@ public sealed record ReferenceCacheKey(string Hex, JsonObject Content, JsonObjec
             ["pairs"] = inputs.Pairs.Count,
             ["tokens"] = ContentDigest.OfPairs(inputs.Pairs),
             ["padded_lengths"] = ContentDigest.OfInts(inputs.Layout.PaddedLengths(inputs.Pairs)),
-            ["compute"] = Compute,
+            ["compute"] = inputs.Precision == Models.Layers.LinearPrecision.Bf16 ? ComputeBf16 : Compute,
         };
         if (inputs.Objective is not null) content["objective"] = inputs.Objective;
         string hex = ContentDigest.OfText(content.ToJsonString());

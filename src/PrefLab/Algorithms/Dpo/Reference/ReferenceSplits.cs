@@ -50,6 +50,7 @@ public static class ReferenceSplits
             ReferenceModel = referenceDir, DataFile = split.DataFile, Format = split.Dataset.Format.Name, Binarization = split.Dataset.Binarization,
             SkipBadRows = options.SkipBadRows, ChatFormat = chat.Format.Name, MaxLength = options.MaxLength,
             Truncation = options.Truncation, Pairs = split.Sequences, Layout = split.Layout, Objective = objective,
+            Precision = options.Training.Precision,
         });
         ReferenceLogProbs Compute() =>
             ReferencePass.Compute(loadReference(), split.Sequences, split.Layout, chat.PadId, $"reference log-probs ({split.Name})", options.LogitsChunk);
