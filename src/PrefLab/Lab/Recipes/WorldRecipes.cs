@@ -54,6 +54,10 @@ namespace PrefLab.Lab.Recipes;
 /// +0.010, at 3e-5 β 1.0 +0.016: the recipe now takes three passes at 3e-5, β 0.5. The demo with it (23.6 min, fresh
 /// folder and reference cache, 171 GFLOP/s, 41.0%): DPO clean +0.018 [−0.002, +0.040], noisy +0.012 [−0.008, +0.033];
 /// every other figure as above (the other nodes are the same).</para>
+/// <para>The same grid with bf16 products in every training stage (<c>demo --precision bf16</c>, 2026-12-07): SFT 0.611
+/// [0.577, 0.643]; RM gold agreement clean 0.679, noisy 0.668 (paired +0.011 [−0.016, +0.036]: the data-quality
+/// difference of the fp32 run, +0.055, did not survive another base model's draw); PPO gold +0.023 [−0.005, +0.050],
+/// clean RM −0.237, noisy RM −0.131; best-of-4 by gold +0.123; DPO clean −0.004 [−0.030, +0.022], noisy +0.014.</para>
 /// </remarks>
 public static class WorldRecipes
 {
