@@ -34,6 +34,8 @@ public static class BenchmarkRunner
         new ModelTrainingBenchmark("llama-30m"),
         new ModelTrainingBenchmark("world-small", batch: 16, length: 128, vocab: 2048),
         new ModelTrainingBenchmark("world-small", batch: 16, length: 128, vocab: 2048, bf16: true),
+        new ModelTrainingBenchmark("world-small", batch: 16, length: 121, vocab: 465),
+        new ModelTrainingBenchmark("world-small", batch: 16, length: 121, vocab: 465, bf16: true),
         new ModelTrainingBenchmark("world-base", bf16: true),
         new ModelTrainingBenchmark("llama-30m", bf16: true),
         new SftBenchmark("world-base", steps: 30),
@@ -101,9 +103,21 @@ public static class BenchmarkRunner
                 foreach (var (name, value) in own) figures[name] = value?.DeepClone();
         }
         figures["fp32_peak_gflops"] = context.Fp32PeakGflops;
-        string path = Path.Combine("bench", "results", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+        string path = Path.Combine(ResultsFolder, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
         AtomicFile.WriteAllText(path, results.ToJsonString(JsonOptions.Indented) + "\n");
         Console.WriteLine($"results: {path}");
         return 0;
+    }
+
+    /// <summary>The repository's bench/results, wherever the benchmarks were started from (the nearest parent folder
+    /// holding bench/PrefLab.Bench); the current folder's bench/results when none does.</summary>
+    internal static string ResultsFolder
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+                if (Directory.Exists(Path.Combine(dir.FullName, "bench", "PrefLab.Bench"))) return Path.Combine(dir.FullName, "bench", "results");
+            return Path.Combine("bench", "results");
+        }
     }
 }

@@ -29,7 +29,7 @@ public sealed class ModelTrainingBenchmark : IBenchmark
         this.vocab = vocab;
     }
 
-    public string Name => $"train-{preset}{(bf16 ? "-bf16" : "")}";
+    public string Name => $"train-{preset}{(length == 256 && vocab == 512 || length == 128 && vocab == 2048 ? "" : $"-{length}x{vocab}")}{(bf16 ? "-bf16" : "")}";
     public string Description => $"forward+backward tokens/s and MFU of {preset} (vocab {vocab}), batch {batch} x seq {length}, {(bf16 ? "bf16 products" : "fp32")}";
 
     public JsonObject Run(BenchContext context)

@@ -55,7 +55,7 @@ public sealed class ServeBenchmark(string preset = "world-base", int clients = 3
             figures[$"serve.errors.batch{maxBatch}"] = report.Errors.Count;
         }
         result["figures"] = figures;
-        string path = Path.Combine("bench", "results", "serve.json");
+        string path = Path.Combine(BenchmarkRunner.ResultsFolder, "serve.json");
         AtomicFile.WriteAllText(path, result.ToJsonString(JsonOptions.Indented) + "\n");
         Console.WriteLine($"  {path}");
         return result;
