@@ -35,7 +35,7 @@ public sealed class ModelTrainingBenchmark : IBenchmark
     public JsonObject Run(BenchContext context)
     {
         var config = ModelPresets.Create(preset, new TokenizerFacts(vocab, 1, 2, 0));
-        using var model = CausalLM.Create(config, seed: 0, new Models.Layers.ComputePrecision { LinearDtype = bf16 ? ScalarType.BFloat16 : null });
+        using var model = CausalLM.Create(config, seed: 0, Models.Layers.ComputePrecision.Of(bf16 ? Models.Layers.LinearPrecision.Bf16 : Models.Layers.LinearPrecision.Fp32));
         long matmulParameters = model.NonEmbeddingParameterCount + (long)config.VocabSize * config.HiddenSize;
         double flopsPerToken = 6.0 * matmulParameters + 12.0 * config.NumLayers * config.NumHeads * config.HeadDim * length;
         var generator = new Generator(0);

@@ -25,7 +25,7 @@ public static class DemoCommand
         var jobs = LabCommand.JobsOption(DefaultJobs);
         var precision = new Option<string>("--precision")
         {
-            Description = "The training nodes' matrix products: fp32 (the default: the same table on every machine), bf16 (bfloat16 products: faster where the CPU has AVX-512 BF16, different numbers) or auto (bf16 where native, else fp32).",
+            Description = "The training nodes' matrix products: fp32 (the default: the same table on every machine), bf16 (bfloat16 products: different numbers, and not faster at the demo's shapes even with AVX-512 BF16) or auto (bf16 where native, else fp32).",
             DefaultValueFactory = _ => DefaultPrecision,
             HelpName = "fp32|bf16|auto",
         };
@@ -50,7 +50,7 @@ public static class DemoCommand
                 (nativeBf16 ? " (this CPU has AVX-512 BF16)" : " (this CPU has no AVX-512 BF16" + (linear == Models.Layers.LinearPrecision.Bf16 ? ": emulated, very slow)" : ")")));
             var clock = Stopwatch.StartNew();
             return LabSession.Run(grid, folder, writer, planOnly: parse.GetValue(dryRun), jobs: parse.GetValue(jobs),
-                afterReport: (report, summary) => WriteInstrument(folder, report, clock.Elapsed.TotalSeconds, summary.ModelFlops, writer, parse.GetValue(jobs)));
+                afterReport: (report, summary) => WriteInstrument(folder, report, clock.Elapsed.TotalSeconds, summary.ModelFlops, writer, parse.GetValue(jobs), linear));
         });
         return command;
     }
@@ -76,7 +76,9 @@ public static class DemoCommand
     /// whenever it ran) and fp32_gflops (the measured matmul peak, as `preflab info` measures it); utilisation: the
     /// report's per-stage model FLOPs utilisation and this invocation's (its nodes' model FLOPs over its wall time).
     /// </summary>
-    static void WriteInstrument(string folder, LabReportResult report, double wallSeconds, double flopsThisRun, TextWriter output, int jobs)
+    /// <param name="precision">The training nodes' precision, as the demo's grid set it.</param>
+    static void WriteInstrument(string folder, LabReportResult report, double wallSeconds, double flopsThisRun, TextWriter output, int jobs,
+        Models.Layers.LinearPrecision precision)
     {
         double nodeSeconds;
         using (var store = new LabFolder(folder).OpenStoreForReading())
@@ -92,7 +94,7 @@ public static class DemoCommand
             ["node_seconds"] = Math.Round(nodeSeconds, 1),
             ["fp32_gflops"] = Math.Round(peak, 1),
             ["bf16_gflops"] = utilisation.Bf16PeakGflops is double b ? Math.Round(b, 1) : null,
-            ["precision"] = utilisation.Bf16PeakGflops is null ? "fp32" : "bf16",
+            ["precision"] = Models.Layers.ComputePrecision.Name(precision),
             ["threads"] = TorchSharp.torch.get_num_threads(),
             // Nodes run at once; each of the fan-out's nodes had max(1, threads / jobs) threads.
             ["jobs"] = jobs,

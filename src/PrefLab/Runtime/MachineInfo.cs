@@ -5,7 +5,13 @@ namespace PrefLab.Runtime;
 /// <summary>Facts about this machine that runs and benchmarks report.</summary>
 public sealed record MachineInfo(string CpuModel, int LogicalCores, bool HasAvx512Bf16, string Os, string DotnetVersion)
 {
-    public static MachineInfo Read()
+    /// <summary>This machine's facts, read from /proc/cpuinfo once per process (they do not change while it runs;
+    /// every parse of <c>--precision auto</c> and every lab node's precision asks).</summary>
+    public static MachineInfo Read() => current.Value;
+
+    static readonly Lazy<MachineInfo> current = new(ReadNow);
+
+    static MachineInfo ReadNow()
     {
         string model = "unknown";
         bool bf16 = false;

@@ -53,7 +53,7 @@ public sealed class TrainerOptionSet
     /// <summary>auto is resolved when parsed, so run.json records what ran (Fp32 or Bf16), not "auto".</summary>
     public readonly Option<LinearPrecision> Precision = new("--precision")
     {
-        Description = "Matrix products of every model the run trains or uses as its reference: fp32, bf16 (bfloat16 products over float32 weights; about twice as fast where the CPU has AVX-512 BF16, very slow where it has not), or auto (bf16 where native).",
+        Description = "Matrix products of every model the run trains or uses as its reference: fp32, bf16 (bfloat16 products over float32 weights; up to about twice as fast in fixed-shape benchmarks where the CPU has AVX-512 BF16, 1.0-1.2x in World pretraining, very slow where it has not), or auto (bf16 where native).",
         DefaultValueFactory = _ => TrainerDefaults.Library.Precision,
         CustomParser = ParsePrecision,
         HelpName = "fp32|bf16|auto",

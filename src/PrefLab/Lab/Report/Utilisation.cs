@@ -31,23 +31,27 @@ public sealed record UtilisationFigures(double? PeakGflops, IReadOnlyList<StageC
     public static UtilisationFigures Compute(LabStore store, string? gridName = null)
     {
         double? peak = store.Fp32PeakGflops, bf16Peak = store.PeakGflops(Models.Layers.LinearPrecision.Bf16);
-        var counted = store.GridNodes(gridName).Where(n => n.Status == NodeStatus.Done && n.ModelFlops is not null && n.Seconds is not null).ToList();
-        double? PeakOf(NodeState n) => n.Precision == Models.Layers.LinearPrecision.Bf16 ? bf16Peak : peak;
+        // Each counted node with the peak of its precision (its settings parsed once).
+        var counted = store.GridNodes(gridName).Where(n => n.Status == NodeStatus.Done && n.ModelFlops is not null && n.Seconds is not null)
+            .Select(n =>
+            {
+                bool bf16 = n.Precision == Models.Layers.LinearPrecision.Bf16;
+                return (Node: n, Bf16: bf16, Peak: bf16 ? bf16Peak : peak);
+            }).ToList();
         // Σ seconds × peak over the nodes: a stage's capacity, so mixed-precision stages divide by what they could have done.
-        double? Capacity(IReadOnlyCollection<NodeState> nodes) =>
-            nodes.All(n => PeakOf(n) is > 0) ? nodes.Sum(n => n.Seconds!.Value * PeakOf(n)!.Value * 1e9) : null;
-        StageCost Cost(string stage, IReadOnlyCollection<NodeState> nodes)
+        static double? Capacity(IReadOnlyCollection<(NodeState Node, bool Bf16, double? Peak)> nodes) =>
+            nodes.All(n => n.Peak is > 0) ? nodes.Sum(n => n.Node.Seconds!.Value * n.Peak!.Value * 1e9) : null;
+        StageCost Cost(string stage, IReadOnlyCollection<(NodeState Node, bool Bf16, double? Peak)> nodes)
         {
-            double seconds = nodes.Sum(n => n.Seconds!.Value), flops = nodes.Sum(n => n.ModelFlops!.Value);
+            double seconds = nodes.Sum(n => n.Node.Seconds!.Value), flops = nodes.Sum(n => n.Node.ModelFlops!.Value);
             double? mfu = Capacity(nodes) is double c && c > 0 ? flops / c : null;
             return new StageCost(stage, nodes.Count, seconds, flops, mfu);
         }
-        var stages = counted.GroupBy(StageOf).OrderBy(g => PipelineOrder(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal)
+        var stages = counted.GroupBy(n => StageOf(n.Node)).OrderBy(g => PipelineOrder(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => Cost(g.Key, g.ToList())).ToList();
-        double totalSeconds = counted.Sum(n => n.Seconds!.Value);
-        double? effective = Capacity(counted) is double capacity && totalSeconds > 0 ? capacity / totalSeconds / 1e9 : peak;
-        bool anyBf16 = counted.Any(n => n.Precision == Models.Layers.LinearPrecision.Bf16);
-        return new UtilisationFigures(peak, stages, Cost("all nodes", counted), anyBf16 ? bf16Peak : null) { EffectivePeakGflops = effective };
+        var total = Cost("all nodes", counted);
+        double? effective = Capacity(counted) is double capacity && total.Seconds > 0 ? capacity / total.Seconds / 1e9 : peak;
+        return new UtilisationFigures(peak, stages, total, counted.Any(n => n.Bf16) ? bf16Peak : null) { EffectivePeakGflops = effective };
     }
 
     /// <summary>Stages in the order the pipeline runs them; policy algorithms (dpo, ppo, ...) between the reward

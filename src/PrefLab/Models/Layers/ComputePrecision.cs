@@ -23,25 +23,28 @@ public sealed class ComputePrecision
     public ScalarType? LinearDtype { get; set; }
 
     /// <summary>A new instance computing at <paramref name="precision"/>.</summary>
-    public static ComputePrecision Of(LinearPrecision precision) =>
-        new() { LinearDtype = precision == LinearPrecision.Bf16 ? ScalarType.BFloat16 : null };
+    public static ComputePrecision Of(LinearPrecision precision) => new() { LinearDtype = DtypeOf(precision) };
+
+    /// <summary>The linear layers' dtype at <paramref name="precision"/>: null for float32 throughout.</summary>
+    static ScalarType? DtypeOf(LinearPrecision precision) => precision == LinearPrecision.Bf16 ? ScalarType.BFloat16 : null;
 
     /// <summary>"fp32" or "bf16" (the <c>--dtype</c> spellings) to a linear dtype.</summary>
-    public static ScalarType? Parse(string name, string option = "dtype") => name.ToLowerInvariant() switch
-    {
-        "fp32" or "float32" => null,
-        "bf16" or "bfloat16" => ScalarType.BFloat16,
-        _ => throw Runtime.UserError.InOption(option, $"must be fp32 or bf16, not '{name}'"),
-    };
+    public static ScalarType? Parse(string name, string option = "dtype") =>
+        DtypeOf(Spelled(name) ?? throw Runtime.UserError.InOption(option, $"must be fp32 or bf16, not '{name}'"));
 
     /// <summary><c>--precision</c>'s value: fp32, bf16, or auto (bf16 where the CPU multiplies bfloat16 natively,
     /// AVX-512 BF16, else fp32; bf16 emulated is about a hundred times slower than fp32).</summary>
-    public static LinearPrecision ParsePrecision(string name, bool nativeBf16, string option = "precision") => name.ToLowerInvariant() switch
+    public static LinearPrecision ParsePrecision(string name, bool nativeBf16, string option = "precision") =>
+        string.Equals(name, "auto", StringComparison.OrdinalIgnoreCase)
+            ? (nativeBf16 ? LinearPrecision.Bf16 : LinearPrecision.Fp32)
+            : Spelled(name) ?? throw Runtime.UserError.InOption(option, $"must be fp32, bf16 or auto, not '{name}'");
+
+    /// <summary>The spellings both options accept (fp32/float32, bf16/bfloat16, any case); null for anything else.</summary>
+    static LinearPrecision? Spelled(string name) => name.ToLowerInvariant() switch
     {
         "fp32" or "float32" => LinearPrecision.Fp32,
         "bf16" or "bfloat16" => LinearPrecision.Bf16,
-        "auto" => nativeBf16 ? LinearPrecision.Bf16 : LinearPrecision.Fp32,
-        _ => throw Runtime.UserError.InOption(option, $"must be fp32, bf16 or auto, not '{name}'"),
+        _ => null,
     };
 
     /// <summary>The spelling <see cref="ParsePrecision"/> reads (and grids and run.json show).</summary>
