@@ -91,8 +91,7 @@ public static class CliApp
 
     /// <summary>The library's version: VersionOption's own reads the entry assembly, which in a test host
     /// or another program embedding PrefLab is not ours.</summary>
-    public static string Version =>
-        typeof(PrefLab.Training.RunDirectory).Assembly.GetName().Version?.ToString(3) ?? "unknown";
+    public static string Version => PrefLab.Runtime.LibraryInfo.Version;
 
     sealed class PrintVersion : System.CommandLine.Invocation.SynchronousCommandLineAction
     {

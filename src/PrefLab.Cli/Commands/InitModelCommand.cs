@@ -31,24 +31,8 @@ public static class InitModelCommand
         };
         command.SetAction(parse =>
         {
-            string tokenizerDir = parse.GetValue(tokenizer)!.FullName;
-            string outputDir = parse.GetValue(output)!.FullName;
-            if (!File.Exists(Path.Combine(tokenizerDir, "tokenizer.json")))
-                throw UserError.InOption("tokenizer", $"{tokenizerDir} has no tokenizer.json");
-            if (Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any())
-                throw UserError.InOption("output", $"{outputDir} exists and is not empty");
-            var facts = TokenizerFacts.Read(tokenizerDir);
-            var config = ModelPresets.Create(parse.GetValue(preset)!, facts);
-            TorchRuntime.EnsureLoaded();
-            using var model = CausalLM.Create(config, parse.GetValue(seed));
-            AtomicFile.WriteDirectory(outputDir, folder =>
-            {
-                model.Save(folder);
-                ModelFolder.CopyTokenizerFiles(tokenizerDir, folder);
-            });
-            parse.InvocationConfiguration.Output.WriteLine(
-                $"{outputDir}: {config.ModelType} preset {parse.GetValue(preset)}, vocabulary {config.VocabSize}, " +
-                $"{model.NonEmbeddingParameterCount:N0} non-embedding + {model.EmbeddingParameterCount:N0} embedding = {model.ParameterCount:N0} parameters");
+            parse.InvocationConfiguration.Output.WriteLine(PresetModel.Create(parse.GetValue(preset)!, parse.GetValue(tokenizer)!.FullName,
+                parse.GetValue(output)!.FullName, parse.GetValue(seed)));
             return CliApp.ExitOk;
         });
         return command;

@@ -68,7 +68,7 @@ public static class LabCommand
         command.SetAction(parse =>
         {
             long flops = PrefLab.Lab.Execution.LabRunner.RunNode(CommandPaths.ExistingFile(parse.GetValue(grid)!, "GRID"), parse.GetValue(output)!,
-                parse.GetValue(node)!, parse.GetValue(resume), new CommandLabExecutor());
+                parse.GetValue(node)!, parse.GetValue(resume), new PrefLab.Lab.Execution.LabExecutor());
             parse.InvocationConfiguration.Output.WriteLine(PrefLab.Lab.Execution.LabRunner.ChildResultPrefix +
                 new System.Text.Json.Nodes.JsonObject { ["model_flops"] = flops }.ToJsonString());
             return CliApp.ExitOk;

@@ -1,8 +1,6 @@
 using System.CommandLine;
-using PrefLab.Data.Binarization;
-using PrefLab.Data.Formats;
+using PrefLab.Cli.Commands.Training;
 using PrefLab.Data.Reading;
-using PrefLab.Runtime;
 
 namespace PrefLab.Cli.Commands;
 
@@ -10,28 +8,12 @@ namespace PrefLab.Cli.Commands;
 /// Shared by the <c>data</c> and <c>rm</c> commands so the options mean the same everywhere.</summary>
 internal sealed class ReadOptionSet
 {
-    public readonly Option<string?> Format = new("--format")
-    {
-        Description = $"The data format (default: detected from the first row's fields): {string.Join(", ", DataFormats.Names)}.",
-        HelpName = "NAME",
-    };
+    static readonly ReadSpecs Specs = new();   // the options' one home, shared with the library's training commands
 
-    public readonly Option<string?> Binarize = new("--binarize")
-    {
-        Description = BinarizeOptions.StrategyHelp,
-        HelpName = "STRATEGY",
-    };
-
-    public readonly Option<string?> Score = new("--score")
-    {
-        Description = BinarizeOptions.ScoreHelp,
-        HelpName = "NAME",
-    };
-
-    public readonly Option<bool> SkipBadRows = new("--skip-bad-rows")
-    {
-        Description = "Skip malformed rows and count them by reason, instead of stopping at the first with an error naming file, line and field.",
-    };
+    public readonly Option<string?> Format = SpecOptions.ToOption(Specs.Format);
+    public readonly Option<string?> Binarize = SpecOptions.ToOption(Specs.Binarize);
+    public readonly Option<string?> Score = SpecOptions.ToOption(Specs.Score);
+    public readonly Option<bool> SkipBadRows = SpecOptions.ToOption(Specs.SkipBadRows);
 
     public void AddTo(Command command)
     {
@@ -42,24 +24,13 @@ internal sealed class ReadOptionSet
     }
 
     /// <param name="seed">Seed of binarization's random choices.</param>
-    public ReadOptions Read(ParseResult parse, long seed)
-    {
-        string? strategy = parse.GetValue(Binarize), score = parse.GetValue(Score);
-        var binarize = strategy is not null ? BinarizeOptions.FromStrategy(strategy, score, seed) : new BinarizeOptions { Score = score, Seed = seed };
-        return new ReadOptions { Format = parse.GetValue(Format), SkipBadRows = parse.GetValue(SkipBadRows), Binarize = binarize };
-    }
+    public ReadOptions Read(ParseResult parse, long seed) =>
+        ReadSpecs.Build(parse.GetValue(Format), parse.GetValue(SkipBadRows), parse.GetValue(Binarize), parse.GetValue(Score), seed);
 
     /// <summary>--binarize and --score mean something only for multi-response formats: refuse them otherwise
     /// rather than ignore them.</summary>
-    public void CheckBinarizationApplies(ParseResult parse, IEnumerable<Dataset> datasets)
-    {
-        string option = parse.GetValue(Binarize) is not null ? "binarize" : parse.GetValue(Score) is not null ? "score" : "";
-        if (option.Length == 0) return;
-        var list = datasets.ToList();
-        if (list.Any(d => d.Format.IsMultiResponse)) return;
-        string formats = string.Join(", ", list.Select(d => $"{d.Path} is {d.Format.Name}"));
-        throw UserError.InOption(option, $"applies only to multi-response formats (ultrafeedback, nectar, helpsteer); {formats}");
-    }
+    public void CheckBinarizationApplies(ParseResult parse, IEnumerable<Dataset> datasets) =>
+        ReadSpecs.CheckBinarizationApplies(parse.GetValue(Binarize), parse.GetValue(Score), datasets);
 
     public void CheckBinarizationApplies(ParseResult parse, IEnumerable<string> files, ReadOptions read) =>
         CheckBinarizationApplies(parse, files.Select(f => Dataset.Open(f, read)));

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using PrefLab.Algorithms;
+using PrefLab.Cli.Commands.Training;
 
 namespace PrefLab.Cli.Commands;
 
@@ -14,16 +16,12 @@ public static class Registry
         yield return InitModelCommand.Create();
         yield return LogitsCommand.Create();
         yield return LoraCommand.Create();
-        yield return Training.SftCommands.Pretrain();
-        yield return Training.SftCommands.Sft();
+        yield return SpecOptions.Create(TrainingCommands.Named("pretrain"));
+        yield return SpecOptions.Create(TrainingCommands.Named("sft"));
         yield return RewardModels.RmCommand.Create();
         yield return BestOfNCommand.Create();
-        yield return Training.DpoCommand.Create();
-        yield return Training.KtoCommand.Create();
-        yield return Training.PpoCommand.Create();
-        yield return Training.GroupRlCommands.Rloo();
-        yield return Training.GroupRlCommands.Grpo();
-        yield return Training.OnlineDpoCommand.Create();
+        foreach (string name in new[] { "dpo", "kto", "ppo", "rloo", "grpo", "online-dpo" })
+            yield return SpecOptions.Create(TrainingCommands.Named(name));
         yield return LabCommand.Create();
         yield return DemoCommand.Create();
         yield return GenerateCommand.Create();

@@ -31,7 +31,7 @@ public static class LabSession
         LabRunSummary summary;
         try
         {
-            summary = LabRunner.Run(gridPath, labDir, new CommandLabExecutor(), new LabRunOptions
+            summary = LabRunner.Run(gridPath, labDir, new LabExecutor(), new LabRunOptions
             {
                 KeepGoing = keepGoing, PlanOnly = planOnly, Cancellation = cancellation.Token, Log = output,
                 Jobs = jobs, Launcher = jobs > 1 ? new PreflabNodeLauncher(NodeLauncherPath) : null,

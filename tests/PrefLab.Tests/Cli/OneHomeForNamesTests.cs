@@ -77,9 +77,9 @@ public class OneHomeForNamesTests
             evaluation: { suite: world, limit: 1, max-new-tokens: 2 }
             seeds: [1]
             """);
-        var result = LabRunner.Run(grid, dir.File("lab"), new CommandLabExecutor(), LabGrids.Quiet());
+        var result = LabRunner.Run(grid, dir.File("lab"), new LabExecutor(), LabGrids.Quiet());
         Assert.True(result.Complete);
-        string dpoLog = Directory.GetFiles(dir.File("lab/work/policy"), CommandLabExecutor.LogFile, SearchOption.AllDirectories).Single();
+        string dpoLog = Directory.GetFiles(dir.File("lab/work/policy"), LabExecutor.LogFile, SearchOption.AllDirectories).Single();
         Assert.Contains("--binarize best-random", File.ReadAllText(dpoLog));
     }
 

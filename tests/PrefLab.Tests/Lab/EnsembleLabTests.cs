@@ -8,7 +8,7 @@ using Xunit;
 
 namespace PrefLab.Tests.Lab;
 
-/// <summary>A reward-model ensemble in a lab grid, with the real executor at the tiny size of <see cref="CommandLabExecutorTests"/>.</summary>
+/// <summary>A reward-model ensemble in a lab grid, with the real executor at the tiny size of <see cref="LabExecutorTests"/>.</summary>
 public class EnsembleLabTests
 {
     /// <summary>Two reward models (the second differs by its seed) and their weighted ensemble; best-of-2 with each of
@@ -56,7 +56,7 @@ public class EnsembleLabTests
         // The PPO node ran the command with both members and the rule, and its run.json states the ensemble.
         var ppo = nodes.Single(n => n.Kind == "policy");
         string ppoFolder = Folder("policy", ppo.Id);
-        string log = File.ReadAllText(Path.Combine(ppoFolder, CommandLabExecutor.LogFile));
+        string log = File.ReadAllText(Path.Combine(ppoFolder, LabExecutor.LogFile));
         Assert.Contains($"--reward-model {memberFolders[0]} --reward-model {memberFolders[1]} --ensemble weights --ensemble-weights 1,3", log);
         var run = JsonNode.Parse(File.ReadAllText(Path.Combine(ppoFolder, "run.json")))!;
         Assert.Equal(memberFolders, run["options"]!["reward-model"]!.AsArray().Select(f => f!.GetValue<string>()));

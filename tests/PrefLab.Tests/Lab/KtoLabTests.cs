@@ -3,7 +3,7 @@ using PrefLab.Lab.Grid;
 using PrefLab.Lab.Plan;
 using PrefLab.Lab.Store;
 using PrefLab.Runtime;
-using PrefLab.Cli.Lab;
+using PrefLab.Lab.Execution;
 using PrefLab.Tests.Cli;
 using Xunit;
 
@@ -107,7 +107,7 @@ public class KtoLabTests
         {
             var kto = store.Nodes().Single(n => n.Kind == "policy" && n.Label.StartsWith("kto", StringComparison.Ordinal));
             string folder = dir.File($"lab/work/policy/{kto.Id}");
-            Assert.StartsWith("$ preflab kto --model ", File.ReadAllText(Path.Combine(folder, CommandLabExecutor.LogFile)));
+            Assert.StartsWith("$ preflab kto --model ", File.ReadAllText(Path.Combine(folder, LabExecutor.LogFile)));
             Assert.True(File.Exists(Path.Combine(folder, "model.safetensors")));
             var utilisation = PrefLab.Lab.Report.UtilisationFigures.Compute(store);
             Assert.Contains(utilisation.Stages, s => s.Stage == "kto");

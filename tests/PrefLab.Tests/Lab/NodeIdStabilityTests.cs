@@ -17,7 +17,7 @@ public class NodeIdStabilityTests
     {
         { "study", LabGrids.Study, 71, "d0e5ca64a1af4a918c0d6a97ec9749d4bfd250afeaa98cfc3f1efe29febaf238" },
         { "documented", LabGrids.DocumentedExample, 115, "b8e31825661e9723badd26f4f0580b12e5129959ba3ff967239a2359573f321f" },
-        { "tiny-real", CommandLabExecutorTests.TinyGrid, 11, "cf4f746a17dd37dc4dbdfbd926d207aa57b69b8a17cc4b79b52771bb96632175" },
+        { "tiny-real", LabExecutorTests.TinyGrid, 11, "cf4f746a17dd37dc4dbdfbd926d207aa57b69b8a17cc4b79b52771bb96632175" },
     };
 
     [Theory]

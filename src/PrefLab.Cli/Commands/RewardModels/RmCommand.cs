@@ -1,4 +1,6 @@
 using System.CommandLine;
+using PrefLab.Algorithms;
+using PrefLab.Cli.Commands.Training;
 
 namespace PrefLab.Cli.Commands.RewardModels;
 
@@ -8,7 +10,7 @@ public static class RmCommand
     public static Command Create()
     {
         var command = new Command("rm", "Reward models: train one on preference pairs, evaluate (accuracy, calibration, length bias, World gold agreement), score responses, normalise rewards.");
-        command.Subcommands.Add(RmTrainCommand.Create());
+        command.Subcommands.Add(SpecOptions.Create(TrainingCommands.Named("rm train"), "train"));
         command.Subcommands.Add(RmEvalCommand.Create());
         command.Subcommands.Add(RmScoreCommand.Create());
         command.Subcommands.Add(RmNormalizeCommand.Create());

@@ -1,20 +1,26 @@
 using System.Globalization;
+using PrefLab.Algorithms;
 using PrefLab.Algorithms.RewardModeling;
-using PrefLab.Lab.Execution;
 using PrefLab.Lab.Plan;
+using PrefLab.Models.Presets;
 using PrefLab.Rewards;
 using PrefLab.Runtime;
+using PrefLab.Runtime.Console;
+using PrefLab.Runtime.Options;
+using PrefLab.Training.Commands;
 using PrefLab.World;
 
-namespace PrefLab.Cli.Lab;
+namespace PrefLab.Lab.Execution;
 
 /// <summary>
-/// The lab's real executor. Training nodes run the same <c>preflab</c> commands a user would type (their settings are
-/// the commands' option names, so a grid accepts every option the command does, validated the same way), in-process,
-/// with the command's output in the node's <c>log.txt</c>. Evaluation, RM-evaluation and best-of-N nodes are the
-/// library's executors (<see cref="EvaluationNode"/>, <see cref="RewardModelEvaluationNode"/>, <see cref="BestOfNNode"/>).
+/// The lab's executor, in the library: no CLI is needed to run a grid. Training nodes run the library's training
+/// commands (<see cref="TrainingCommands"/>): a node's settings are the command's option names, read through the same
+/// specs the CLI parses, so a grid accepts every option the command does, with its defaults and checks. Each node's
+/// <c>log.txt</c> starts with the <c>preflab</c> command line that reproduces it, then the job's own output.
+/// Evaluation, RM-evaluation and best-of-N nodes are <see cref="EvaluationNode"/>, <see cref="RewardModelEvaluationNode"/>
+/// and <see cref="BestOfNNode"/>.
 /// </summary>
-public sealed class CommandLabExecutor : ILabExecutor
+public sealed class LabExecutor : ILabExecutor
 {
     /// <summary>Bump when a node kind's work changes what it computes, so the lab does not reuse stale results.</summary>
     /// 2: World folders hold pretrain-heldout.jsonl (World version 2). 3: best-of-N nodes sample and pick as `bon` does.
@@ -29,8 +35,9 @@ public sealed class CommandLabExecutor : ILabExecutor
     public const string LogFile = "log.txt";
     const string InitialModelFolder = "initial-model";
 
+    // "preflab" and the version keep node ids as they were when the CLI ran training nodes.
     public string Fingerprint(NodeKind kind) =>
-        $"preflab {CliApp.Version} executor {(kind == NodeKind.BestOfN ? BestOfNExecutorVersion : ExecutorVersion)}";
+        $"preflab {LibraryInfo.Version} executor {(kind == NodeKind.BestOfN ? BestOfNExecutorVersion : ExecutorVersion)}";
 
     public void GenerateWorld(NodeWork work)
     {
@@ -57,9 +64,14 @@ public sealed class CommandLabExecutor : ILabExecutor
         string initial = Path.Combine(work.OutputFolder, InitialModelFolder);
         bool resume = PrepareTrainingFolder(work, keep: InitialModelFolder);
         if (!Directory.Exists(initial))
-            Run(work, ["init-model", "--preset", preset, "--tokenizer", tokenizer, "--output", initial,
-                "--seed", work.Seed.ToString(CultureInfo.InvariantCulture)]);
-        Run(work, ["pretrain", "--model", initial, "--data", work.File("data"), "--output", work.OutputFolder,
+        {
+            work.Cancellation.ThrowIfCancellationRequested();
+            work.Status("init-model");
+            using var log = OpenLog(work);
+            log.WriteLine($"$ preflab init-model --preset {preset} --tokenizer {tokenizer} --output {initial} --seed {work.Seed.ToString(CultureInfo.InvariantCulture)}");
+            log.WriteLine(PresetModel.Create(preset, tokenizer, initial, work.Seed));
+        }
+        Run(work, "pretrain", ["--model", initial, "--data", work.File("data"), "--output", work.OutputFolder,
             .. work.OptionTokens("preset", "tokenizer", "data"), .. ResumeFlag(resume)]);
         Directory.Delete(initial, recursive: true);
     }
@@ -67,7 +79,7 @@ public sealed class CommandLabExecutor : ILabExecutor
     public void Sft(NodeWork work)
     {
         bool resume = PrepareTrainingFolder(work);
-        Run(work, ["sft", "--model", work.Input(InputRoles.Base), "--data", work.File("data"), "--output", work.OutputFolder,
+        Run(work, "sft", ["--model", work.Input(InputRoles.Base), "--data", work.File("data"), "--output", work.OutputFolder,
             .. work.OptionTokens("data"), .. ResumeFlag(resume)]);
     }
 
@@ -75,7 +87,7 @@ public sealed class CommandLabExecutor : ILabExecutor
     {
         bool resume = PrepareTrainingFolder(work);
         // "preset" chose the model the reward model starts from (the planner made that model its input).
-        Run(work, ["rm", "train", "--model", work.Input(InputRoles.Model), "--data", work.File("data"), "--output", work.OutputFolder,
+        Run(work, "rm train", ["--model", work.Input(InputRoles.Model), "--data", work.File("data"), "--output", work.OutputFolder,
             .. work.OptionTokens("data", "preset"), .. ResumeFlag(resume)]);
         // PPO's EOS penalty and KL coefficient are set for a reward of mean 0 and std 1: store the normalisation
         // (r - mean) / std fitted on the responses of the RM's own training pairs, which every policy run reads
@@ -95,7 +107,7 @@ public sealed class CommandLabExecutor : ILabExecutor
         string model = work.Input(InputRoles.Model);
         if (algorithm is "dpo" or "kto")
         {
-            Run(work, [algorithm, "--model", model, "--data", work.File("data"), "--output", work.OutputFolder,
+            Run(work, algorithm, ["--model", model, "--data", work.File("data"), "--output", work.OutputFolder,
                 .. work.OptionTokens("algorithm", "data"), .. ResumeFlag(resume)]);
             return;
         }
@@ -105,7 +117,7 @@ public sealed class CommandLabExecutor : ILabExecutor
         else reward.AddRange(LabEnsemble.RewardTokens(work));
         // With a World the trainers also log the gold score of their samples (with a reward model) or use it as the reward.
         if (work.WorldFolder is { } world) reward.AddRange(["--world", world]);
-        Run(work, [algorithm, "--policy", model, "--prompts", work.File("prompts"), "--output", work.OutputFolder,
+        Run(work, algorithm, ["--policy", model, "--prompts", work.File("prompts"), "--output", work.OutputFolder,
             .. reward, .. work.OptionTokens(["algorithm", "prompts", "reward", .. LabEnsemble.SettingKeys]), .. ResumeFlag(resume)]);
     }
 
@@ -131,10 +143,30 @@ public sealed class CommandLabExecutor : ILabExecutor
 
     static string[] ResumeFlag(bool resume) => resume ? ["--resume"] : [];
 
-    static void Run(NodeWork work, IReadOnlyList<string> args)
+    /// <summary>Runs a training command on the node's command line: its output goes to the node's log, its own
+    /// progress bar stays quiet (the lab's queue line owns the terminal), and a failure is thrown.</summary>
+    static void Run(NodeWork work, string command, IReadOnlyList<string> tokens)
     {
         work.Cancellation.ThrowIfCancellationRequested();
-        work.Status(args[0] == "rm" ? "rm train" : args[0]);
-        InProcessCommand.Run(args, Path.Combine(work.OutputFolder, LogFile));
+        work.Status(command);
+        var training = TrainingCommands.Named(command);
+        string shown = $"preflab {command} {string.Join(" ", tokens.Select(t => t.Contains(' ') ? $"\"{t}\"" : t))}";
+        var values = OptionValues.FromTokens(training.Options, tokens, $"{work.Node}: `{shown}`");
+        using var log = OpenLog(work);
+        log.WriteLine("$ " + shown);
+        bool quiet = ProgressReporter.Quiet;
+        ProgressReporter.Quiet = true;
+        try
+        {
+            var result = training.Run(values, log);
+            TrainingSummary.Print(log, command, work.OutputFolder, result);
+        }
+        finally
+        {
+            ProgressReporter.Quiet = quiet;
+        }
     }
+
+    static StreamWriter OpenLog(NodeWork work) =>
+        new(Path.Combine(work.OutputFolder, LogFile), append: true) { AutoFlush = true };
 }

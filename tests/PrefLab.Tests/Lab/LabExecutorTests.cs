@@ -10,7 +10,7 @@ using Xunit;
 namespace PrefLab.Tests.Lab;
 
 /// <summary>The lab with its real executor: every node kind runs the real commands, on a tiny model.</summary>
-public class CommandLabExecutorTests
+public class LabExecutorTests
 {
     /// <summary>Every node kind (world, pretrain, SFT, reward model and its evaluation, DPO, PPO, best-of-N,
     /// evaluation) at the smallest size that still runs each code path: 4 runs, 11 nodes.</summary>
@@ -61,7 +61,7 @@ public class CommandLabExecutorTests
             // Training nodes keep the command they ran, and a Hugging Face model folder.
             var dpo = nodes.Single(n => n.Kind == "policy" && n.Label.StartsWith("dpo", StringComparison.Ordinal));
             string dpoFolder = dir.File($"lab/work/policy/{dpo.Id}");
-            Assert.StartsWith("$ preflab dpo --model ", File.ReadAllText(Path.Combine(dpoFolder, CommandLabExecutor.LogFile)));
+            Assert.StartsWith("$ preflab dpo --model ", File.ReadAllText(Path.Combine(dpoFolder, LabExecutor.LogFile)));
             Assert.True(File.Exists(Path.Combine(dpoFolder, "model.safetensors")));
             Assert.True(File.Exists(Path.Combine(dpoFolder, "lab-node.json")));
             // Every node that ran a model counted its model FLOPs, and the machine's peak was measured for the MFU.
@@ -154,7 +154,7 @@ public class CommandLabExecutorTests
         var onlineDpo = store.Nodes().Where(n => n.Kind == "policy").ToList();
         Assert.Equal(2, onlineDpo.Count);
         foreach (var node in onlineDpo)
-            Assert.StartsWith("$ preflab online-dpo --policy ", File.ReadAllText(Path.Combine(dir.File($"lab/work/policy/{node.Id}"), CommandLabExecutor.LogFile)));
+            Assert.StartsWith("$ preflab online-dpo --policy ", File.ReadAllText(Path.Combine(dir.File($"lab/work/policy/{node.Id}"), LabExecutor.LogFile)));
         string report = File.ReadAllText(dir.File("lab/report.md"));
         Assert.Contains("Best-of-4 per category, each reward model against the first, paired by item", report);
     }
@@ -164,14 +164,14 @@ public class CommandLabExecutorTests
     {
         using var dir = new TempDir();
         string grid = LabGrids.Write(dir, TinyGrid);
-        LabRunner.Run(grid, dir.File("straight"), new CommandLabExecutor(), LabGrids.Quiet());
+        LabRunner.Run(grid, dir.File("straight"), new LabExecutor(), LabGrids.Quiet());
 
         // Stop when the 6th node starts, then run again: that node resumes, the five before it are reused.
         using var cancel = new CancellationTokenSource();
         var log = new CancelOnLine(": starting", 6, cancel);
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            LabRunner.Run(grid, dir.File("interrupted"), new CommandLabExecutor(), LabGrids.Quiet(cancel.Token, log: log)));
-        var resumed = LabRunner.Run(grid, dir.File("interrupted"), new CommandLabExecutor(), LabGrids.Quiet());
+            LabRunner.Run(grid, dir.File("interrupted"), new LabExecutor(), LabGrids.Quiet(cancel.Token, log: log)));
+        var resumed = LabRunner.Run(grid, dir.File("interrupted"), new LabExecutor(), LabGrids.Quiet());
         Assert.True(resumed.Complete);
         Assert.True(resumed.Reused >= 5, $"{resumed.Reused} reused");
         Assert.Equal(1, resumed.Resumed);
@@ -193,9 +193,9 @@ public class CommandLabExecutorTests
         PrefLab.Runtime.TorchRuntime.SetThreads(1); // both runs' nodes with 1 thread: jobs divide the process's threads
         try
         {
-            LabRunner.Run(grid, dir.File("one"), new CommandLabExecutor(), LabGrids.Quiet());
+            LabRunner.Run(grid, dir.File("one"), new LabExecutor(), LabGrids.Quiet());
             var log = new StringWriter();
-            var parallel = LabRunner.Run(grid, dir.File("two"), new CommandLabExecutor(),
+            var parallel = LabRunner.Run(grid, dir.File("two"), new LabExecutor(),
                 LabGrids.Quiet(log: log) with { Jobs = 2, Launcher = new PreflabNodeLauncher(TestSetup.Cli) });
             Assert.True(parallel.Complete);
             Assert.Equal(11, parallel.Executed);
@@ -240,14 +240,14 @@ public class CommandLabExecutorTests
         using var dir = new TempDir();
         string grid = LabGrids.Write(dir, TinyGrid);
         var launcher = new PreflabNodeLauncher(TestSetup.Cli);
-        LabRunner.Run(grid, dir.File("straight"), new CommandLabExecutor(), LabGrids.Quiet());
+        LabRunner.Run(grid, dir.File("straight"), new LabExecutor(), LabGrids.Quiet());
 
         // Stopped when the 6th node starts (a child): the running children are ended and resume on the next run.
         using var cancel = new CancellationTokenSource();
         var stopAt = new CancelOnLine(": starting", 6, cancel);
-        Assert.ThrowsAny<OperationCanceledException>(() => LabRunner.Run(grid, dir.File("stopped"), new CommandLabExecutor(),
+        Assert.ThrowsAny<OperationCanceledException>(() => LabRunner.Run(grid, dir.File("stopped"), new LabExecutor(),
             LabGrids.Quiet(cancel.Token, log: stopAt) with { Jobs = 2, Launcher = launcher }));
-        var resumed = LabRunner.Run(grid, dir.File("stopped"), new CommandLabExecutor(), LabGrids.Quiet() with { Jobs = 2, Launcher = launcher });
+        var resumed = LabRunner.Run(grid, dir.File("stopped"), new LabExecutor(), LabGrids.Quiet() with { Jobs = 2, Launcher = launcher });
         Assert.True(resumed.Complete);
         Assert.True(resumed.Resumed >= 1, $"{resumed.Resumed} resumed");
         using (var a = LabStore.Open(new LabFolder(dir.File("straight")).StorePath))
@@ -257,7 +257,7 @@ public class CommandLabExecutorTests
 
         // A child that fails: its node is failed with the child's own error, the nodes after it are not run, the rest finish.
         string bad = LabGrids.Write(dir, TinyGrid.Replace("dpo: { max-steps: 2, max-length: 64 }", "dpo: { max-steps: 2, bogus-option: 3 }"), "bad.yaml");
-        var failed = LabRunner.Run(bad, dir.File("bad"), new CommandLabExecutor(), LabGrids.Quiet(keepGoing: true) with { Jobs = 2, Launcher = launcher });
+        var failed = LabRunner.Run(bad, dir.File("bad"), new LabExecutor(), LabGrids.Quiet(keepGoing: true) with { Jobs = 2, Launcher = launcher });
         var node = Assert.Single(failed.Failed);
         Assert.StartsWith("dpo uf seed 1", node.Label);
         Assert.Contains("--bogus-option", node.Error);

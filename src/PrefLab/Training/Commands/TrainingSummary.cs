@@ -1,6 +1,5 @@
-using PrefLab.Training;
 
-namespace PrefLab.Cli.Commands.Training;
+namespace PrefLab.Training.Commands;
 
 /// <summary>The lines a trainer prints when it finishes: where the model is and its final metrics.</summary>
 public static class TrainingSummary
