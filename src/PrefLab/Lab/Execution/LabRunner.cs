@@ -33,6 +33,11 @@ public static partial class LabRunner
         if (options.PlanOnly) return new LabRunSummary(plan, gridId, 0, 0, 0, [], 0, clock.Elapsed);
 
         var queue = new Queue(plan, store, folder, executor, options, gridPath);
+        bool bf16Nodes = plan.Nodes.Any(n => NodeState.PrecisionOf(n.Settings.GetString("precision")) == Models.Layers.LinearPrecision.Bf16);
+        // The peak is measured before the nodes too (when some are to run) and the store keeps the higher: on a
+        // machine that another process loads for part of the run, one measurement can land in the busy part and
+        // state nodes that ran quiet above 100% of it.
+        if (plan.Nodes.Any(n => store.Node(n.Id)!.Status != NodeStatus.Done)) RecordPeaks(store, bf16Nodes);
         try
         {
             if (options.Jobs > 1) queue.RunAllInParallel();
@@ -42,18 +47,19 @@ public static partial class LabRunner
         {
             // The denominator of the report's utilisation: this machine's matmul peak, measured (about a second)
             // only when nodes did model work here, so that a node's MFU is stated against the machine that ran it.
-            if (queue.ModelFlops > 0)
-            {
-                store.RecordPeak(MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32, trials: 3).BestGflops);
-                // bf16 nodes' denominator is the bf16 peak (several times fp32's where the CPU has AVX-512 BF16).
-                if (plan.Nodes.Any(n => NodeState.PrecisionOf(n.Settings.GetString("precision")) == Models.Layers.LinearPrecision.Bf16))
-                    store.RecordPeak(MatmulPeak.Measure(TorchSharp.torch.ScalarType.BFloat16, trials: 3).BestGflops, Models.Layers.LinearPrecision.Bf16);
-            }
+            if (queue.ModelFlops > 0) RecordPeaks(store, bf16Nodes);
         }
         return new LabRunSummary(plan, gridId, queue.Executed, queue.Reused, queue.Resumed, queue.Failed, queue.Blocked, clock.Elapsed)
         {
             ModelFlops = queue.ModelFlops,
         };
+    }
+
+    static void RecordPeaks(LabStore store, bool bf16Nodes)
+    {
+        store.RecordPeak(MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32, trials: 3).BestGflops);
+        // bf16 nodes' denominator is the bf16 peak (several times fp32's where the CPU has AVX-512 BF16).
+        if (bf16Nodes) store.RecordPeak(MatmulPeak.Measure(TorchSharp.torch.ScalarType.BFloat16, trials: 3).BestGflops, Models.Layers.LinearPrecision.Bf16);
     }
 
     static void SaveGridCopy(LabFolder folder, GridSpec grid)
