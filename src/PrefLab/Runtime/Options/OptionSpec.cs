@@ -31,10 +31,6 @@ public abstract class OptionSpec
     /// <summary>True when the option may be repeated (<c>string[]</c>): each value is one element.</summary>
     public bool IsList => ValueType == typeof(string[]);
 
-    /// <summary>True when <see cref="Parse"/> is the spec's own reader, not the plain reading of its type (the CLI
-    /// then hands its tokens to it).</summary>
-    public abstract bool HasCustomParser { get; }
-
     /// <summary>The value when the option is not given.</summary>
     public abstract object? DefaultValue { get; }
 
@@ -66,7 +62,6 @@ public sealed class OptionSpec<T> : OptionSpec
     public Func<string, T>? Parser { get; init; }
 
     public override Type ValueType => typeof(T);
-    public override bool HasCustomParser => Parser is not null;
     /// <summary>The default, or the type's own (false for a switch, null for a nullable or a text).</summary>
     public override object? DefaultValue => Default is null ? default(T) : Default();
 
@@ -110,14 +105,4 @@ public static class OptionText
         }
         throw new NotSupportedException($"option --{option}: values of type {type.Name} have no plain reading");
     }
-
-    /// <summary>The text a value is written as on a command line (numbers round-trip, invariant culture).</summary>
-    public static string Write(object value) => value switch
-    {
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
-        float f => f.ToString("R", CultureInfo.InvariantCulture),
-        bool b => b ? "true" : "false",
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
-    };
 }

@@ -24,10 +24,10 @@ public sealed class OptionValues
                 throw UserError.InOption(spec.Name, "is required");
     }
 
-    /// <summary>Reads texts (a grid's settings, as a command line would give them) through the specs.</summary>
+    /// <summary>Reads each option's texts through its spec.</summary>
     /// <param name="texts">Option name → its texts (several for a repeated option; none for a bare flag).</param>
     /// <param name="context">Says where the texts come from in an unknown-option error (e.g. a lab node).</param>
-    public static OptionValues FromTexts(IReadOnlyList<OptionSpec> specs, IEnumerable<KeyValuePair<string, IReadOnlyList<string>>> texts, string context)
+    static OptionValues FromTexts(IReadOnlyList<OptionSpec> specs, IEnumerable<KeyValuePair<string, IReadOnlyList<string>>> texts, string context)
     {
         var byName = specs.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var given = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -66,8 +66,6 @@ public sealed class OptionValues
         return FromTexts(specs, texts.Select(p => new KeyValuePair<string, IReadOnlyList<string>>(p.Key, p.Value)), context);
     }
 
-    public IEnumerable<OptionSpec> Specs => specs.Values;
-
     /// <summary>True when the option was given (even at its default's value).</summary>
     public bool IsGiven(OptionSpec spec) => given.ContainsKey(Known(spec).Name);
 
@@ -90,24 +88,6 @@ public sealed class OptionValues
         if (specs.ContainsKey(name)) throw new ArgumentException($"--{name} is one of the command's own options", nameof(name));
         alsoRecorded[name] = value;
         return this;
-    }
-
-    /// <summary>The command line that gives these values (only the given ones), as a user would type it.</summary>
-    public IReadOnlyList<string> Tokens()
-    {
-        var tokens = new List<string>();
-        foreach (var spec in specs.Values)
-        {
-            if (!given.TryGetValue(spec.Name, out var value) || value is null) continue;
-            if (value is string[] list)
-                foreach (string item in list) tokens.AddRange(["--" + spec.Name, item]);
-            else if (spec.IsFlag)
-            {
-                if ((bool)value) tokens.Add("--" + spec.Name);
-            }
-            else tokens.AddRange(["--" + spec.Name, OptionText.Write(value)]);
-        }
-        return tokens;
     }
 
     OptionSpec Known(OptionSpec spec) =>
