@@ -24,8 +24,9 @@ public static class OnlineTrainer
     {
         var options = session.Options;
         options.ValidateRows(objective.SamplesPerPrompt);
-        if (Runtime.Distributed.ProcessGroup.Current.IsDistributed)
-            throw new UserError($"{objective.Command} does not run under mpirun yet (data-parallel training covers pretrain, sft, rm train, dpo and kto); run it as one process");
+        if (Runtime.Distributed.ProcessGroup.Current.IsDistributed && !objective.RunsDataParallel)
+            throw new UserError($"{objective.Command} does not run under mpirun yet (its best-vs-worst pairs and their DPO minibatches are not " +
+                "shared among ranks; ppo, rloo and grpo are); run it as one process");
         var run = RunDirectory.Start(options.Output, objective.Command, options.RecordedOptions, options.Training.Seed, options.Training.Resume);
         return TrainingLoop.Guarded(run, () => Train(session, objective, run));
     }
@@ -51,11 +52,11 @@ public static class OnlineTrainer
         });
 
         var store = new CheckpointStore(run.CheckpointsPath, options.Training.KeepCheckpoints);
-        var rolloutLog = new RolloutLog(run.Path);
+        var rolloutLog = run.Writes ? new RolloutLog(run.Path) : null; // under mpirun rank 0 alone writes
         var logger = new MetricsLogger(run, options.Training.Tensorboard, options.Console);
         var resumed = TrainingLoop.Resume(options.Training.Resume, store, logger, objective.LoadModels, objective.Optimizers, options.Training.Seed, "online-rl/torch");
         if (resumed is not null) objective.Restore(resumed.State.Extra);
-        rolloutLog.TruncateAfter(resumed?.Step ?? 0); // a fresh start (or --resume without a checkpoint) keeps no earlier lines
+        rolloutLog?.TruncateAfter(resumed?.Step ?? 0); // a fresh start (or --resume without a checkpoint) keeps no earlier lines
 
         var loop = new LoopPlan
         {
@@ -68,7 +69,7 @@ public static class OnlineTrainer
             new LoopStep(Update(session, objective, step, rolloutLog), session.Pool.EpochAt(step + 1, options.RolloutBatchSize)));
     }
 
-    static Dictionary<string, double> Update(OnlineRlSession session, OnlineObjective objective, long step, RolloutLog rolloutLog)
+    static Dictionary<string, double> Update(OnlineRlSession session, OnlineObjective objective, long step, RolloutLog? rolloutLog)
     {
         var options = session.Options;
         var engine = session.Engine;
@@ -99,7 +100,7 @@ public static class OnlineTrainer
         metrics["time/update"] = seconds;
         metrics["tokens_per_sec"] = rollout.Generation.GeneratedTokens / Math.Max(seconds, 1e-9);
         if (options.RolloutLogEvery > 0 && (nextStep == 1 || nextStep % options.RolloutLogEvery == 0))
-            rolloutLog.Append(nextStep, rollout, outcome.Samples);
+            rolloutLog?.Append(nextStep, rollout, outcome.Samples);
         return metrics;
     }
 }
