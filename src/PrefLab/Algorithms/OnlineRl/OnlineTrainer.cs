@@ -16,7 +16,10 @@ namespace PrefLab.Algorithms.OnlineRl;
 /// objective/scores/member_i: member i's mean normalised score, before the missing-EOS penalty), append samples to
 /// rollouts.jsonl, and checkpoint. A checkpoint holds the policy, the algorithm's other models, every optimizer,
 /// the torch RNG and the algorithm's state; sampling seeds, prompt order and minibatch order derive from
-/// (seed, update), so a resumed run continues exactly as the uninterrupted one would.
+/// (seed, update), so a resumed run continues exactly as the uninterrupted one would. Under mpirun (PPO, RLOO, GRPO:
+/// <see cref="OnlineObjective.RunsDataParallel"/>) each rank generates, scores and forwards its share of every rollout
+/// and of every minibatch (<see cref="RolloutShards"/>), so N ranks train as one process with the same options; rank 0
+/// alone writes the run folder and rollouts.jsonl.
 /// </summary>
 public static class OnlineTrainer
 {
