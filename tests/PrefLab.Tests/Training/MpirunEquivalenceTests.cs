@@ -93,7 +93,8 @@ public class MpirunEquivalenceTests
             }.ToJsonString();
         }));
 
-        foreach (var (command, data) in new[] { ("sft", sft), ("rm train", pairs), ("dpo", pairs) })
+        // LoRA with dropout: the masks are seeded per (step, micro-batch), so they too are one process's.
+        foreach (var (command, data) in new[] { ("sft", sft), ("rm train", pairs), ("dpo", pairs), ("sft --lora-r 4 --lora-dropout 0.5", sft) })
         {
             string name = command.Replace(' ', '-');
             // DPO: each computes its reference log-probs into its own cache (the two ranks each take half the batches).
