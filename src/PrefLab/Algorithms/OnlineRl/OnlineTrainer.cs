@@ -37,6 +37,13 @@ public static class OnlineTrainer
     static TrainingResult Train(OnlineRlSession session, OnlineObjective objective, RunDirectory run)
     {
         var options = session.Options;
+        var group = Runtime.Distributed.ProcessGroup.Current;
+        if (group.IsDistributed)
+        {
+            // Every rank draws its prompts from the same pool and starts from the same policy.
+            group.Agree("prompts (count and token lengths)", string.Join(',', session.Pool.Ids.Select(ids => ids.Length)));
+            DataParallel.AgreeOnWeights(group, "starting policy weights (check --policy and --seed)", session.Policy.parameters());
+        }
         long totalSteps = options.TotalSteps(session.Pool.Count);
         objective.Start(totalSteps);
         run.Set("prompts", session.Pool.Report);

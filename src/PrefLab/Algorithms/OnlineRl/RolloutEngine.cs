@@ -11,7 +11,8 @@ namespace PrefLab.Algorithms.OnlineRl;
 /// The one rollout engine of PPO, RLOO and GRPO: draw an update's prompts, sample each k times from the policy
 /// at the sampling temperature (a seed per update, so a resumed run samples the same), score prompt + response
 /// with the reward (and the gold judge when a World is given), then compute the old and reference log-probs with
-/// the training-mode forward before any update.
+/// the training-mode forward before any update. Under mpirun each rank generates, scores and forwards its share and
+/// every rank ends with the whole rollout, equal to one process's (<see cref="RolloutShards"/>).
 /// </summary>
 public sealed class RolloutEngine
 {
