@@ -16,7 +16,8 @@ namespace PrefLab.Algorithms.OnlineRl;
 /// objective/scores/member_i: member i's mean normalised score, before the missing-EOS penalty), append samples to
 /// rollouts.jsonl, and checkpoint. A checkpoint holds the policy, the algorithm's other models, every optimizer,
 /// the torch RNG and the algorithm's state; sampling seeds, prompt order and minibatch order derive from
-/// (seed, update), so a resumed run continues exactly as the uninterrupted one would. Under mpirun (PPO, RLOO, GRPO:
+/// (seed, update), so a resumed run continues exactly as the uninterrupted one would. Under mpirun (PPO, RLOO, GRPO,
+/// online DPO:
 /// <see cref="OnlineObjective.RunsDataParallel"/>) each rank generates, scores and forwards its share of every rollout
 /// and of every minibatch (<see cref="RolloutShards"/>), so N ranks train as one process with the same options; rank 0
 /// alone writes the run folder and rollouts.jsonl.
@@ -28,8 +29,7 @@ public static class OnlineTrainer
         var options = session.Options;
         options.ValidateRows(objective.SamplesPerPrompt);
         if (Runtime.Distributed.ProcessGroup.Current.IsDistributed && !objective.RunsDataParallel)
-            throw new UserError($"{objective.Command} does not run under mpirun yet (its best-vs-worst pairs and their DPO minibatches are not " +
-                "shared among ranks; ppo, rloo and grpo are); run it as one process");
+            throw new UserError($"{objective.Command} does not run under mpirun (its minibatches are not shared among ranks); run it as one process");
         var run = RunDirectory.Start(options.Output, objective.Command, options.RecordedOptions, options.Training.Seed, options.Training.Resume);
         return TrainingLoop.Guarded(run, () => Train(session, objective, run));
     }
