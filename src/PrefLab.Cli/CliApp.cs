@@ -29,7 +29,7 @@ public static class CliApp
     }
 
     /// <summary>The commands that run data-parallel under mpirun (each rank a share of every batch); others are refused there.</summary>
-    public static readonly IReadOnlyList<string> DataParallelCommands = ["pretrain", "sft", "rm train", "dpo", "kto"];
+    public static readonly IReadOnlyList<string> DataParallelCommands = ["pretrain", "sft", "rm train", "dpo", "kto", "ppo", "rloo", "grpo", "online-dpo"];
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {

@@ -135,6 +135,14 @@ public static class DataParallel
             if (objective.Length is { } length) data.Append(',').Append(length(i));
         }
         group.Agree("training data (example count, weights or token lengths)", data.ToString());
+        AgreeOnWeights(group, "starting model weights (check --model and --seed)", parameters);
+    }
+
+    /// <summary>Every rank must start from the same weights (per tensor: shape, sum, sum of absolute values), or stop
+    /// naming the first rank that differs.</summary>
+    public static void AgreeOnWeights(ProcessGroup group, string what, IEnumerable<TorchSharp.Modules.Parameter> parameters)
+    {
+        if (!group.IsDistributed) return;
         var weights = new StringBuilder();
         using (var scope = NewDisposeScope())
         using (no_grad())
@@ -145,6 +153,6 @@ public static class DataParallel
                     .Append(asDouble.sum().item<double>().ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append(':')
                     .Append(asDouble.abs().sum().item<double>().ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append(';');
             }
-        group.Agree("starting model weights (check --model and --seed)", weights.ToString());
+        group.Agree(what, weights.ToString());
     }
 }

@@ -102,10 +102,14 @@ public sealed class Trainer
         long tokens = 0;
         var sums = new Dictionary<string, (double Sum, double Weight)>();
         var group = ProcessGroup.Current;
-        foreach (var micro in group.IsDistributed ? DataParallel.Shard(microBatches, group.Rank, group.Size) : microBatches)
+        var indices = Enumerable.Range(0, microBatches.Count).ToList();
+        foreach (int index in group.IsDistributed ? DataParallel.Shard(indices, group.Rank, group.Size) : indices)
         {
             using var microScope = NewDisposeScope();
-            var result = objective.Compute(micro);
+            // Dropout (LoRA's) draws from torch's global stream, seeded per (step, micro-batch): a micro-batch's masks are
+            // the same whichever rank computes it, so N ranks equal one process with N-fold accumulation with dropout too.
+            manual_seed(Runtime.Seeding.Derive(options.Seed, $"dropout/{stepNumber}/{index}"));
+            var result = objective.Compute(microBatches[index]);
             (result.LossSum / weight).backward();
             lossSum += result.LossSum.detach().cpu().to_type(ScalarType.Float64).item<double>();
             tokens += result.Tokens;

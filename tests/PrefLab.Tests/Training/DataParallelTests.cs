@@ -20,6 +20,31 @@ public class DataParallelTests
     }
 
     [Fact]
+    public void A_rank_generates_whole_generation_batches_of_one_process_and_the_ranks_generate_each_row_once()
+    {
+        // Rows sorted as TextGenerator sorts them (longest prompt first, ties by row), in batches of 3.
+        int[] lengths = [5, 9, 5, 2, 9, 7, 5, 1, 3, 9, 4];
+        var order = Enumerable.Range(0, lengths.Length).OrderByDescending(i => lengths[i]).ThenBy(i => i).ToArray();
+        var batches = order.Chunk(3).ToList();
+        foreach (int size in new[] { 1, 2, 3, 5 })
+        {
+            var all = new List<int>();
+            for (int rank = 0; rank < size; rank++)
+            {
+                int[] mine = PrefLab.Algorithms.OnlineRl.RolloutShards.GenerationRows(lengths, 3, rank, size);
+                Assert.Equal(mine.Order(), mine);
+                // The rank's own TextGenerator call (its rows sorted the same way, batches of 3) decodes one process's batches c ≡ rank (mod N).
+                var own = mine.OrderByDescending(i => lengths[i]).ThenBy(i => i).Chunk(3).ToList();
+                var expected = batches.Where((_, c) => c % size == rank).ToList();
+                Assert.Equal(expected.Count, own.Count);
+                for (int b = 0; b < own.Count; b++) Assert.Equal(expected[b], own[b]);
+                all.AddRange(mine);
+            }
+            Assert.Equal(Enumerable.Range(0, lengths.Length), all.Order());
+        }
+    }
+
+    [Fact]
     public void The_plan_of_N_ranks_is_the_plan_of_one_process_with_N_fold_accumulation()
     {
         // Trainer builds BatchPlan(count, batch, gradAccum × ranks): rank r's share of each step, over all ranks,

@@ -31,11 +31,11 @@ public sealed class MpirunFactAttribute : FactAttribute
 /// </summary>
 public class MpirunEquivalenceTests
 {
-    const double Tolerance = 1e-5;
+    internal const double Tolerance = 1e-5;
 
-    static string Cli => Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "PrefLab.Cli.exe" : "PrefLab.Cli");
+    internal static string Cli => Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "PrefLab.Cli.exe" : "PrefLab.Cli");
 
-    static (int Exit, string Output) Launch(string program, IEnumerable<string> args, string workingDirectory)
+    internal static (int Exit, string Output) Launch(string program, IEnumerable<string> args, string workingDirectory)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
         foreach (string arg in args) start.ArgumentList.Add(arg);
@@ -59,10 +59,10 @@ public class MpirunEquivalenceTests
         "--seed", "4", "--threads", "1", .. refCache is null ? Array.Empty<string>() : ["--ref-cache", refCache],
     ];
 
-    static List<JsonObject> Metrics(string run) =>
+    internal static List<JsonObject> Metrics(string run) =>
         File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
 
-    static Dictionary<string, float[]> Weights(string run)
+    internal static Dictionary<string, float[]> Weights(string run)
     {
         using var file = SafeTensorsFile.Open(Path.Combine(run, "model.safetensors"));
         return file.Tensors.Keys.ToDictionary(name => name, name =>
@@ -72,7 +72,7 @@ public class MpirunEquivalenceTests
         });
     }
 
-    static void AssertClose(double expected, double actual, string what) =>
+    internal static void AssertClose(double expected, double actual, string what) =>
         Assert.True(Math.Abs(expected - actual) <= Tolerance * (1 + Math.Abs(expected)), $"{what}: one process {expected}, two ranks {actual}");
 
     [MpirunFact]
@@ -93,7 +93,8 @@ public class MpirunEquivalenceTests
             }.ToJsonString();
         }));
 
-        foreach (var (command, data) in new[] { ("sft", sft), ("rm train", pairs), ("dpo", pairs) })
+        // LoRA with dropout: the masks are seeded per (step, micro-batch), so they too are one process's.
+        foreach (var (command, data) in new[] { ("sft", sft), ("rm train", pairs), ("dpo", pairs), ("sft --lora-r 4 --lora-dropout 0.5", sft) })
         {
             string name = command.Replace(' ', '-');
             // DPO: each computes its reference log-probs into its own cache (the two ranks each take half the batches).

@@ -27,6 +27,7 @@ public sealed class GroupRlObjective : OnlineObjective
 
     public override string Command => options.Algorithm == GroupRlAlgorithm.Rloo ? "rloo" : "grpo";
     public override int SamplesPerPrompt => options.NumGenerations;
+    public override bool RunsDataParallel => true;
     bool IsGrpo => options.Algorithm == GroupRlAlgorithm.Grpo;
 
     public override UpdateOutcome Train(Rollout rollout, long step, MinibatchPlan firstPass)
@@ -78,7 +79,7 @@ public sealed class GroupRlObjective : OnlineObjective
         int minibatchRows = microBatches.Sum(m => m.Length);
         double minibatchTokens = microBatches.Sum(micro => Tokens(mask, micro));
         double loss = 0, clipFraction = 0, approxKl = 0, refKl = 0, maxDeviation = 0;
-        foreach (var micro in microBatches)
+        foreach (var micro in RolloutShards.Mine(microBatches))
         {
             using var scope = NewDisposeScope();
             var slice = rollout.Slice(micro);
@@ -107,6 +108,12 @@ public sealed class GroupRlObjective : OnlineObjective
                 approxKl += PpoLosses.ApproxKl(logRatio) * rowShare;   // [rows] sequence log-ratios
             }
             maxDeviation = Math.Max(maxDeviation, MaxRatioDeviation(result.Ratio));
+        }
+        if (Runtime.Distributed.ProcessGroup.Current.IsDistributed)
+        {
+            var total = RolloutShards.Sum([loss, clipFraction, approxKl, refKl]);
+            (loss, clipFraction, approxKl, refKl) = (total[0], total[1], total[2], total[3]);
+            maxDeviation = RolloutShards.Max(maxDeviation);
         }
         RequireFinite(loss, "the policy loss", step);
         double gradNorm = ClipAndStep(PolicyOptimizer, PolicyParameters, "policy", step);

@@ -28,6 +28,7 @@ public sealed class OnlineDpoObjective : OnlineObjective
 
     public override string Command => "online-dpo";
     public override int SamplesPerPrompt => options.NumGenerations;
+    public override bool RunsDataParallel => true;
 
     public override UpdateOutcome Train(Rollout rollout, long step, MinibatchPlan firstPass)
     {
@@ -113,7 +114,8 @@ public sealed class OnlineDpoObjective : OnlineObjective
         int pairsPerMicro = Math.Max(1, options.ForwardBatchSize / 2);
         var parts = new List<DpoBatchMetrics>();
         double loss = 0;
-        foreach (var micro in minibatch.Chunk(pairsPerMicro))
+        // Under mpirun every rank holds the whole rollout and the same pairs; it computes every N-th micro-batch.
+        foreach (var micro in RolloutShards.Mine(minibatch.Chunk(pairsPerMicro).ToList()))
         {
             using var scope = NewDisposeScope();
             int[] rows = [.. micro.Select(p => pairs[p].Chosen), .. micro.Select(p => pairs[p].Rejected)];
@@ -131,10 +133,28 @@ public sealed class OnlineDpoObjective : OnlineObjective
             loss += metrics.Loss * weight;
             parts.Add(metrics);
         }
+        var combined = Runtime.Distributed.ProcessGroup.Current.IsDistributed ? CombineOverRanks(parts, ref loss) : Combine(parts);
         RequireFinite(loss, "the DPO loss", step);
         double gradNorm = ClipAndStep(PolicyOptimizer, PolicyParameters, "policy", step);
         OptimizerFactory.ClearGradients(PolicyParameters);
-        return (new Dictionary<string, double> { ["loss/policy"] = loss, ["grad_norm"] = gradNorm }, Combine(parts));
+        return (new Dictionary<string, double> { ["loss/policy"] = loss, ["grad_norm"] = gradNorm }, combined);
+    }
+
+    /// <summary><see cref="Combine"/> over every rank's micro-batches (pair-weighted sums all-reduced), and the
+    /// minibatch loss summed over ranks.</summary>
+    static DpoBatchMetrics CombineOverRanks(IReadOnlyList<DpoBatchMetrics> parts, ref double loss)
+    {
+        Func<DpoBatchMetrics, double>[] fields = [p => p.Loss, p => p.RewardsChosen, p => p.RewardsRejected, p => p.RewardsAccuracies,
+            p => p.RewardsMargins, p => p.LogpsChosen, p => p.LogpsRejected];
+        var sums = new double[fields.Length + 2];
+        sums[0] = loss;
+        sums[1] = parts.Sum(p => (double)p.Count);
+        for (int f = 0; f < fields.Length; f++) sums[2 + f] = parts.Sum(p => fields[f](p) * p.Count);
+        RolloutShards.Sum(sums);
+        loss = sums[0];
+        double n = sums[1];
+        double Mean(int f) => n == 0 ? 0 : sums[2 + f] / n;
+        return new DpoBatchMetrics(Mean(0), Mean(1), Mean(2), Mean(3), Mean(4), Mean(5), Mean(6), (long)Math.Round(n));
     }
 
     /// <summary>Pair-weighted means of micro-batch metrics.</summary>

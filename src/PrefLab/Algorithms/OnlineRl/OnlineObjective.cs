@@ -41,6 +41,10 @@ public abstract class OnlineObjective : IDisposable
 
     /// <summary>The command name (run.json, progress).</summary>
     public abstract string Command { get; }
+    /// <summary>True when the algorithm runs data-parallel under mpirun (every rank a share of each rollout's generation,
+    /// scoring, forwards and minibatch micro-batches; see <see cref="RolloutShards"/>).</summary>
+    public virtual bool RunsDataParallel => false;
+
     /// <summary>Samples drawn per prompt (1 for PPO, k for RLOO/GRPO).</summary>
     public abstract int SamplesPerPrompt { get; }
 
@@ -91,6 +95,8 @@ public abstract class OnlineObjective : IDisposable
     /// norm stops the run before it corrupts the model. Returns the norm before clipping.</summary>
     protected double ClipAndStep(optim.Optimizer optimizer, IReadOnlyList<Parameter> parameters, string what, long step)
     {
+        // Under mpirun each rank holds its micro-batches' share of the minibatch gradient: summed, it is one process's.
+        Training.DataParallel.AllreduceGradients(Runtime.Distributed.ProcessGroup.Current, parameters);
         double norm = nn.utils.clip_grad_norm_(parameters, Options.Training.ClipNorm > 0 ? Options.Training.ClipNorm : double.PositiveInfinity);
         if (!double.IsFinite(norm))
             throw new UserError($"update {step + 1}: the {what} gradient norm is {norm} (not finite); stopping before it corrupts the model. Try a lower learning rate.");

@@ -16,7 +16,11 @@ namespace PrefLab.Algorithms.OnlineRl;
 /// objective/scores/member_i: member i's mean normalised score, before the missing-EOS penalty), append samples to
 /// rollouts.jsonl, and checkpoint. A checkpoint holds the policy, the algorithm's other models, every optimizer,
 /// the torch RNG and the algorithm's state; sampling seeds, prompt order and minibatch order derive from
-/// (seed, update), so a resumed run continues exactly as the uninterrupted one would.
+/// (seed, update), so a resumed run continues exactly as the uninterrupted one would. Under mpirun (PPO, RLOO, GRPO,
+/// online DPO:
+/// <see cref="OnlineObjective.RunsDataParallel"/>) each rank generates, scores and forwards its share of every rollout
+/// and of every minibatch (<see cref="RolloutShards"/>), so N ranks train as one process with the same options; rank 0
+/// alone writes the run folder and rollouts.jsonl.
 /// </summary>
 public static class OnlineTrainer
 {
@@ -24,8 +28,8 @@ public static class OnlineTrainer
     {
         var options = session.Options;
         options.ValidateRows(objective.SamplesPerPrompt);
-        if (Runtime.Distributed.ProcessGroup.Current.IsDistributed)
-            throw new UserError($"{objective.Command} does not run under mpirun yet (data-parallel training covers pretrain, sft, rm train, dpo and kto); run it as one process");
+        if (Runtime.Distributed.ProcessGroup.Current.IsDistributed && !objective.RunsDataParallel)
+            throw new UserError($"{objective.Command} does not run under mpirun (its minibatches are not shared among ranks); run it as one process");
         var run = RunDirectory.Start(options.Output, objective.Command, options.RecordedOptions, options.Training.Seed, options.Training.Resume);
         return TrainingLoop.Guarded(run, () => Train(session, objective, run));
     }
@@ -33,6 +37,13 @@ public static class OnlineTrainer
     static TrainingResult Train(OnlineRlSession session, OnlineObjective objective, RunDirectory run)
     {
         var options = session.Options;
+        var group = Runtime.Distributed.ProcessGroup.Current;
+        if (group.IsDistributed)
+        {
+            // Every rank draws its prompts from the same pool and starts from the same policy.
+            group.Agree("prompts (count and token lengths)", string.Join(',', session.Pool.Ids.Select(ids => ids.Length)));
+            DataParallel.AgreeOnWeights(group, "starting policy weights (check --policy and --seed)", session.Policy.parameters());
+        }
         long totalSteps = options.TotalSteps(session.Pool.Count);
         objective.Start(totalSteps);
         run.Set("prompts", session.Pool.Report);
@@ -51,11 +62,11 @@ public static class OnlineTrainer
         });
 
         var store = new CheckpointStore(run.CheckpointsPath, options.Training.KeepCheckpoints);
-        var rolloutLog = new RolloutLog(run.Path);
+        var rolloutLog = run.Writes ? new RolloutLog(run.Path) : null; // under mpirun rank 0 alone writes
         var logger = new MetricsLogger(run, options.Training.Tensorboard, options.Console);
         var resumed = TrainingLoop.Resume(options.Training.Resume, store, logger, objective.LoadModels, objective.Optimizers, options.Training.Seed, "online-rl/torch");
         if (resumed is not null) objective.Restore(resumed.State.Extra);
-        rolloutLog.TruncateAfter(resumed?.Step ?? 0); // a fresh start (or --resume without a checkpoint) keeps no earlier lines
+        rolloutLog?.TruncateAfter(resumed?.Step ?? 0); // a fresh start (or --resume without a checkpoint) keeps no earlier lines
 
         var loop = new LoopPlan
         {
@@ -68,7 +79,7 @@ public static class OnlineTrainer
             new LoopStep(Update(session, objective, step, rolloutLog), session.Pool.EpochAt(step + 1, options.RolloutBatchSize)));
     }
 
-    static Dictionary<string, double> Update(OnlineRlSession session, OnlineObjective objective, long step, RolloutLog rolloutLog)
+    static Dictionary<string, double> Update(OnlineRlSession session, OnlineObjective objective, long step, RolloutLog? rolloutLog)
     {
         var options = session.Options;
         var engine = session.Engine;
@@ -99,7 +110,7 @@ public static class OnlineTrainer
         metrics["time/update"] = seconds;
         metrics["tokens_per_sec"] = rollout.Generation.GeneratedTokens / Math.Max(seconds, 1e-9);
         if (options.RolloutLogEvery > 0 && (nextStep == 1 || nextStep % options.RolloutLogEvery == 0))
-            rolloutLog.Append(nextStep, rollout, outcome.Samples);
+            rolloutLog?.Append(nextStep, rollout, outcome.Samples);
         return metrics;
     }
 }

@@ -48,6 +48,7 @@ public sealed class PpoObjective : OnlineObjective
 
     public override string Command => "ppo";
     public override int SamplesPerPrompt => 1;
+    public override bool RunsDataParallel => true;
     public ScalarHeadModel Value => value;
     /// <summary>The current β.</summary>
     public double KlCoefficient => kl.Value;
@@ -66,13 +67,14 @@ public sealed class PpoObjective : OnlineObjective
         // Old values over the same micro-batches the first minibatch will use: val/clipfrac is 0 there too.
         oldValues = zeros(rollout.Rows, rollout.Batch.ResponseLength, dtype: ScalarType.Float32);    // [B, R]
         using var noGrad = no_grad();
-        foreach (var micro in firstPass.MicroBatches)
+        foreach (var micro in RolloutShards.Mine(firstPass.MicroBatches))
         {
             using var scope = NewDisposeScope();
             var slice = rollout.Slice(micro);
             var values = PolicyForward.ResponseValues(value, slice.InputIds, slice.AttentionMask, slice.ResponseMask);
             oldValues.index_copy_(0, slice.Index, values.to_type(ScalarType.Float32));
         }
+        RolloutShards.Sum(oldValues);
     }
 
     public override UpdateOutcome Train(Rollout rollout, long step, MinibatchPlan firstPass)
@@ -127,7 +129,7 @@ public sealed class PpoObjective : OnlineObjective
         var mask = rollout.Batch.ResponseMask;
         double minibatchTokens = microBatches.Sum(micro => Tokens(mask, micro));
         double policyLoss = 0, valueLoss = 0, clipFraction = 0, approxKl = 0, valueClip = 0, maxDeviation = 0;
-        foreach (var micro in microBatches)
+        foreach (var micro in RolloutShards.Mine(microBatches))
         {
             using var scope = NewDisposeScope();
             var slice = rollout.Slice(micro);
@@ -147,6 +149,12 @@ public sealed class PpoObjective : OnlineObjective
             approxKl += policy.ApproxKl * weight;
             valueClip += valueResult.ClipFraction * weight;
             maxDeviation = Math.Max(maxDeviation, MaxRatioDeviation(policy.Ratio));
+        }
+        if (Runtime.Distributed.ProcessGroup.Current.IsDistributed)
+        {
+            var total = RolloutShards.Sum([policyLoss, valueLoss, clipFraction, approxKl, valueClip]);
+            (policyLoss, valueLoss, clipFraction, approxKl, valueClip) = (total[0], total[1], total[2], total[3], total[4]);
+            maxDeviation = RolloutShards.Max(maxDeviation);
         }
         RequireFinite(policyLoss, "the policy loss", step);
         RequireFinite(valueLoss, "the value loss", step);

@@ -52,6 +52,12 @@ sealed unsafe class MpiProcessGroup : ProcessGroup
             Check(MPI.Unsafe.MPI_Allreduce(InPlace, (IntPtr)p, values.Length, MPI.Unsafe.MPI_DOUBLE, MPI.Unsafe.MPI_SUM, MPI.Unsafe.MPI_COMM_WORLD), "MPI_Allreduce");
     }
 
+    public override void AllreduceSum(Span<long> values)
+    {
+        fixed (long* p = values)
+            Check(MPI.Unsafe.MPI_Allreduce(InPlace, (IntPtr)p, values.Length, MPI.Unsafe.MPI_LONG_LONG, MPI.Unsafe.MPI_SUM, MPI.Unsafe.MPI_COMM_WORLD), "MPI_Allreduce");
+    }
+
     public override long[] AllGather(long value)
     {
         var result = new long[size];

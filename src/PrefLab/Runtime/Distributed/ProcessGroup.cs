@@ -25,6 +25,8 @@ public abstract class ProcessGroup : IDisposable
     public abstract void AllreduceSum(Span<float> values);
     /// <inheritdoc cref="AllreduceSum(Span{float})"/>
     public abstract void AllreduceSum(Span<double> values);
+    /// <inheritdoc cref="AllreduceSum(Span{float})"/>
+    public abstract void AllreduceSum(Span<long> values);
     /// <summary>Every rank's value, by rank.</summary>
     public abstract long[] AllGather(long value);
     /// <summary>Ends every process of the job with <paramref name="exitCode"/> (MPI_Abort): a failing rank calls it so
@@ -32,26 +34,20 @@ public abstract class ProcessGroup : IDisposable
     public abstract void Abort(int exitCode);
     public virtual void Dispose() => GC.SuppressFinalize(this);
 
-    /// <summary>Every rank's bytes, by rank (lengths first, then the bytes padded to the longest).</summary>
+    /// <summary>Every rank's bytes, by rank: the lengths first, then one integer sum over a buffer in which each rank
+    /// fills its own slot (zeros elsewhere), so any bytes travel exactly.</summary>
     public byte[][] AllGather(byte[] value)
     {
         long[] lengths = AllGather(value.LongLength);
-        int longest = checked((int)lengths.Max());
-        int words = (longest + 7) / 8;
-        var mine = new byte[words * 8];
-        value.CopyTo(mine, 0);
+        var words = lengths.Select(n => checked((int)((n + 7) / 8))).ToArray();
+        var offsets = new int[Size + 1];
+        for (int r = 0; r < Size; r++) offsets[r + 1] = checked(offsets[r] + words[r]);
+        var buffer = new long[offsets[Size]];
+        value.CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(buffer.AsSpan(offsets[Rank], words[Rank])));
+        AllreduceSum(buffer.AsSpan());
         var result = new byte[Size][];
-        for (int r = 0; r < Size; r++) result[r] = new byte[lengths[r]];
-        for (int w = 0; w < words; w++)
-        {
-            long[] gathered = AllGather(BitConverter.ToInt64(mine, w * 8));
-            for (int r = 0; r < Size; r++)
-            {
-                byte[] bytes = BitConverter.GetBytes(gathered[r]);
-                int from = w * 8, count = (int)Math.Min(8, lengths[r] - from);
-                if (count > 0) Array.Copy(bytes, 0, result[r], from, count);
-            }
-        }
+        for (int r = 0; r < Size; r++)
+            result[r] = System.Runtime.InteropServices.MemoryMarshal.AsBytes(buffer.AsSpan(offsets[r], words[r])).Slice(0, (int)lengths[r]).ToArray();
         return result;
     }
 
@@ -98,6 +94,7 @@ public abstract class ProcessGroup : IDisposable
         public override int LocalSize => 1;
         public override void AllreduceSum(Span<float> values) { }
         public override void AllreduceSum(Span<double> values) { }
+        public override void AllreduceSum(Span<long> values) { }
         public override long[] AllGather(long value) => [value];
         public override void Abort(int exitCode) => System.Environment.Exit(exitCode);
         public override void Dispose() { }
