@@ -68,6 +68,8 @@ public sealed class RunDirectory
             },
             ["start_time"] = Now(),
         };
+        // Under mpirun: how many processes shared each global batch (a single process records nothing here, as before).
+        if (group.IsDistributed) run["data_parallel"] = new JsonObject { ["ranks"] = group.Size, ["ranks_on_rank0_machine"] = group.LocalSize };
         if (exists && resume)
         {
             var previous = JsonNode.Parse(File.ReadAllText(runJson))?.AsObject();

@@ -172,6 +172,59 @@ public class MpirunEquivalenceTests
     }
 
     [MpirunFact]
+    public void A_two_rank_run_killed_with_SIGKILL_resumes_to_the_uninterrupted_runs_losses_and_weights()
+    {
+        using var dir = new TempDir();
+        string model = DpoTestKit.Model(dir.File("init"), seed: 2);
+        string pairs = DpoTestKit.Pairs(dir.File("pairs.jsonl"), 12);
+        string[] Args(string run) => [.. Train("rm train", model, pairs, run, 1, null).Select(a => a == "3" ? "120" : a), "--save-every", "2", "--keep-checkpoints", "2"];
+        var full = Launch(Mpirun.Path!, ["-np", "2", Cli, .. Args(dir.File("full"))], dir.Path);
+        Assert.True(full.Exit == 0, full.Output);
+
+        // The same run, killed (SIGKILL to mpirun, its proxy and both ranks) once a checkpoint past step 4 exists.
+        string killed = dir.File("killed");
+        var start = new ProcessStartInfo(Mpirun.Path!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir.Path };
+        foreach (string arg in (string[])["-np", "2", Cli, .. Args(killed)]) start.ArgumentList.Add(arg);
+        foreach (string name in new[] { "PMI_RANK", "PMI_SIZE", "PMI_FD", "MPI_LOCALRANKID", "MPI_LOCALNRANKS" }) start.Environment.Remove(name);
+        using (var process = Process.Start(start)!)
+        {
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            var clock = Stopwatch.StartNew();
+            string checkpoints = Path.Combine(killed, "checkpoints");
+            while (!(Directory.Exists(checkpoints) && Directory.EnumerateDirectories(checkpoints, "step-*").Any(d => int.Parse(Path.GetFileName(d)[5..]) > 4)))
+            {
+                Assert.False(process.HasExited, "the run ended before it could be killed");
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "no checkpoint past step 4 within 2 minutes");
+                Thread.Sleep(5);
+            }
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        Assert.False(File.Exists(Path.Combine(killed, "model.safetensors")), "the killed run had already finished");
+        // The killed run's first line: a resume from its checkpoint keeps it (its wall-clock stamp included); a run
+        // that started over would write it again.
+        string firstLine = File.ReadLines(Path.Combine(killed, "metrics.jsonl")).First();
+        var resumed = Launch(Mpirun.Path!, ["-np", "2", Cli, .. Args(killed), "--resume"], dir.Path);
+        Assert.True(resumed.Exit == 0, resumed.Output);
+        Assert.Equal(firstLine, File.ReadLines(Path.Combine(killed, "metrics.jsonl")).First());
+        var parallel = JsonNode.Parse(File.ReadAllText(Path.Combine(killed, "run.json")))!["data_parallel"]!;
+        Assert.Equal(2, parallel["ranks"]!.GetValue<int>());
+
+        var uninterrupted = Metrics(dir.File("full"));
+        var again = Metrics(killed);
+        Assert.Equal(uninterrupted.Count, again.Count);
+        for (int i = 0; i < again.Count; i++)
+            foreach (var (metric, value) in uninterrupted[i])
+                if (metric is not ("tokens_per_sec" or "elapsed_sec"))
+                    AssertClose(value!.GetValue<double>(), again[i][metric]!.GetValue<double>(), $"step {i + 1} {metric}");
+        var weights = Weights(dir.File("full"));
+        foreach (var (tensor, values) in Weights(killed))
+            for (int j = 0; j < values.Length; j++)
+                AssertClose(weights[tensor][j], values[j], $"{tensor}[{j}]");
+    }
+
+    [MpirunFact]
     public void Ranks_given_different_options_stop_with_the_rank_named_and_commands_without_data_parallelism_are_refused()
     {
         using var dir = new TempDir();
