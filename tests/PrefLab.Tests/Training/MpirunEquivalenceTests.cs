@@ -35,13 +35,18 @@ public class MpirunEquivalenceTests
 
     internal static string Cli => Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "PrefLab.Cli.exe" : "PrefLab.Cli");
 
-    internal static (int Exit, string Output) Launch(string program, IEnumerable<string> args, string workingDirectory)
+    static Process Start(string program, IEnumerable<string> args, string workingDirectory)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
         foreach (string arg in args) start.ArgumentList.Add(arg);
         // This test process may itself have been started with MPI variables; the children must see only their own.
         foreach (string name in new[] { "PMI_RANK", "PMI_SIZE", "PMI_FD", "MPI_LOCALRANKID", "MPI_LOCALNRANKS" }) start.Environment.Remove(name);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
+        return Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
+    }
+
+    internal static (int Exit, string Output) Launch(string program, IEnumerable<string> args, string workingDirectory)
+    {
+        using var process = Start(program, args, workingDirectory);
         var stderr = process.StandardError.ReadToEndAsync();
         string stdout = process.StandardOutput.ReadToEnd();
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
@@ -74,6 +79,21 @@ public class MpirunEquivalenceTests
 
     internal static void AssertClose(double expected, double actual, string what) =>
         Assert.True(Math.Abs(expected - actual) <= Tolerance * (1 + Math.Abs(expected)), $"{what}: one process {expected}, two ranks {actual}");
+
+    /// <summary>The run in <paramref name="run"/> logged the same metrics (timings aside) and saved the same weights as the
+    /// uninterrupted one, to <see cref="Tolerance"/>.</summary>
+    static void AssertSameRun(List<JsonObject> uninterrupted, Dictionary<string, float[]> weights, string run, string what)
+    {
+        var again = Metrics(run);
+        Assert.Equal(uninterrupted.Count, again.Count);
+        for (int i = 0; i < again.Count; i++)
+            foreach (var (metric, value) in uninterrupted[i])
+                if (metric is not ("tokens_per_sec" or "elapsed_sec"))
+                    AssertClose(value!.GetValue<double>(), again[i][metric]!.GetValue<double>(), $"{what} step {i + 1} {metric}");
+        foreach (var (tensor, values) in Weights(run))
+            for (int j = 0; j < values.Length; j++)
+                AssertClose(weights[tensor][j], values[j], $"{what} {tensor}[{j}]");
+    }
 
     [MpirunFact]
     public void Two_ranks_train_as_one_process_with_twofold_accumulation_for_sft_rm_and_dpo()
@@ -160,15 +180,7 @@ public class MpirunEquivalenceTests
         File.Delete(Path.Combine(run, "model.safetensors"));
         var resumed = Launch(Mpirun.Path!, ["-np", "2", Cli, .. args, "--resume"], dir.Path);
         Assert.True(resumed.Exit == 0, resumed.Output);
-        var again = Metrics(run);
-        Assert.Equal(uninterrupted.Count, again.Count);
-        for (int i = 0; i < again.Count; i++)
-            foreach (var (metric, value) in uninterrupted[i])
-                if (metric is not ("tokens_per_sec" or "elapsed_sec"))
-                    AssertClose(value!.GetValue<double>(), again[i][metric]!.GetValue<double>(), $"resumed step {i + 1} {metric}");
-        foreach (var (tensor, values) in Weights(run))
-            for (int j = 0; j < values.Length; j++)
-                AssertClose(weights[tensor][j], values[j], $"resumed {tensor}[{j}]");
+        AssertSameRun(uninterrupted, weights, run, "resumed");
     }
 
     [MpirunFact]
@@ -183,10 +195,7 @@ public class MpirunEquivalenceTests
 
         // The same run, killed (SIGKILL to mpirun, its proxy and both ranks) once a checkpoint past step 4 exists.
         string killed = dir.File("killed");
-        var start = new ProcessStartInfo(Mpirun.Path!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir.Path };
-        foreach (string arg in (string[])["-np", "2", Cli, .. Args(killed)]) start.ArgumentList.Add(arg);
-        foreach (string name in new[] { "PMI_RANK", "PMI_SIZE", "PMI_FD", "MPI_LOCALRANKID", "MPI_LOCALNRANKS" }) start.Environment.Remove(name);
-        using (var process = Process.Start(start)!)
+        using (var process = Start(Mpirun.Path!, ["-np", "2", Cli, .. Args(killed)], dir.Path))
         {
             _ = process.StandardOutput.ReadToEndAsync();
             _ = process.StandardError.ReadToEndAsync();
@@ -211,17 +220,7 @@ public class MpirunEquivalenceTests
         var parallel = JsonNode.Parse(File.ReadAllText(Path.Combine(killed, "run.json")))!["data_parallel"]!;
         Assert.Equal(2, parallel["ranks"]!.GetValue<int>());
 
-        var uninterrupted = Metrics(dir.File("full"));
-        var again = Metrics(killed);
-        Assert.Equal(uninterrupted.Count, again.Count);
-        for (int i = 0; i < again.Count; i++)
-            foreach (var (metric, value) in uninterrupted[i])
-                if (metric is not ("tokens_per_sec" or "elapsed_sec"))
-                    AssertClose(value!.GetValue<double>(), again[i][metric]!.GetValue<double>(), $"step {i + 1} {metric}");
-        var weights = Weights(dir.File("full"));
-        foreach (var (tensor, values) in Weights(killed))
-            for (int j = 0; j < values.Length; j++)
-                AssertClose(weights[tensor][j], values[j], $"{tensor}[{j}]");
+        AssertSameRun(Metrics(dir.File("full")), Weights(dir.File("full")), killed, "killed and resumed");
     }
 
     [MpirunFact]
