@@ -74,7 +74,7 @@ public static class BenchmarkRunner
         foreach (string arg in args)
         {
             if (ListOption(arg, "--qwen-stages=", ["dpo_reference", "dpo", "ppo"]) is { } stages) QwenShapeBenchmark.Stages = stages;
-            else if (ListOption(arg, "--qwen-chunks=", ["auto", "off"]) is { } chunks) QwenShapeBenchmark.Chunks = chunks;
+            else if (ListOption(arg, "--qwen-chunks=", ["auto", "off", QwenShapeBenchmark.Checkpointed]) is { } chunks) QwenShapeBenchmark.Chunks = chunks;
             else if (ListOption(arg, "--plain-stages=", PlainLoopBenchmark.AllStages) is { } plain) PlainLoopBenchmark.Stages = plain;
         }
         var names = args.Where(a => !a.StartsWith('-')).ToList();

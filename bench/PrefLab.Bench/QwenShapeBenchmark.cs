@@ -39,13 +39,15 @@ public sealed class QwenShapeBenchmark : IBenchmark
     /// <summary>The stages to run (<c>--qwen-stages=dpo_reference,dpo,ppo</c>; default all): one alone is minutes
     /// shorter than the whole benchmark, whose PPO update takes about 12 minutes on 2 cores.</summary>
     public static IReadOnlyList<string> Stages { get; set; } = ["dpo_reference", "dpo", "ppo"];
-    /// <summary>The log-prob modes to run each stage in (<c>--qwen-chunks=auto,off</c>; default both).</summary>
-    public static IReadOnlyList<string> Chunks { get; set; } = ["auto", "off"];
+    /// <summary>The modes to run each stage in (<c>--qwen-chunks=auto,off,checkpointed</c>; default all): log-probs
+    /// chunked, unchunked, and chunked with gradient checkpointing (<c>--gradient-checkpointing</c>).</summary>
+    public static IReadOnlyList<string> Chunks { get; set; } = ["auto", "off", Checkpointed];
+    public const string Checkpointed = "checkpointed";
     const string Preset = "qwen2.5-0.5b";
     const int Pairs = 2, PromptWords = 120, CompletionWords = 385, PpoPromptWords = 250, NewTokens = 256, MaxLength = 512;
 
     public string Name => "qwen-shape";
-    public string Description => $"DPO and PPO of {Preset} (random weights) at 4 x {MaxLength} tokens: peak memory and tokens/s per stage, log-probs chunked vs unchunked (child processes)";
+    public string Description => $"DPO and PPO of {Preset} (random weights) at 4 x {MaxLength} tokens: peak memory and tokens/s per stage, log-probs chunked vs unchunked, and chunked with gradient checkpointing (child processes)";
 
     public JsonObject Run(BenchContext context)
     {
@@ -83,8 +85,8 @@ public sealed class QwenShapeBenchmark : IBenchmark
                         r = new JsonObject { ["error"] = e.Message }; // e.g. killed for memory: recorded, the other stages still run
                     }
                     (byStage.TryGetValue(stage, out var d) ? d : byStage[stage] = new())[chunk] = r;
-                    result[$"{stage}.{(chunk == "auto" ? "chunked" : "unchunked")}"] = r;
-                    Console.WriteLine($"  {stage,-14} {(chunk == "auto" ? "chunked" : "unchunked"),-9}: {r.ToJsonString()}");
+                    result[$"{stage}.{ModeName(chunk)}"] = r;
+                    Console.WriteLine($"  {stage,-14} {ModeName(chunk),-12}: {r.ToJsonString()}");
                 }
 
             // Stage figures: peak MB and tokens/s, chunked (the default) and unchunked, and their ratio.
@@ -98,10 +100,17 @@ public sealed class QwenShapeBenchmark : IBenchmark
                 figures[$"chunked_memory_ratio.{name}.{Preset}"] = Get(c, peakField) / Get(u, peakField);
                 figures[$"tokens_per_sec.{name}.{Preset}"] = Get(c, rateField);
                 figures[$"tokens_per_sec.{name}_unchunked.{Preset}"] = Get(u, rateField);
+                if (runs.TryGetValue(Checkpointed, out var k) && k["error"] is null)
+                {
+                    figures[$"peak_mb.{name}_checkpointed.{Preset}"] = Get(k, peakField);
+                    figures[$"checkpointed_memory_ratio.{name}.{Preset}"] = Get(k, peakField) / Get(u, peakField);
+                    figures[$"tokens_per_sec.{name}_checkpointed.{Preset}"] = Get(k, rateField);
+                }
             }
             Stage("dpo_reference", "dpo_reference", "stage_peak_mb", "tokens_per_sec");
             Stage("dpo", "dpo", "step_peak_mb", "tokens_per_sec");
             Stage("dpo_process", "dpo", "process_peak_mb", "tokens_per_sec");
+            Stage("dpo_above_state", "dpo", "step_peak_above_state_mb", "tokens_per_sec");
             Stage("ppo_logprobs", "ppo", "rollout_peak_mb", "logprobs_tokens_per_sec");
             Stage("ppo_train", "ppo", "training_peak_mb", "training_tokens_per_sec");
             Stage("ppo_process", "ppo", "process_peak_mb", "update_tokens_per_sec");
@@ -127,6 +136,8 @@ public sealed class QwenShapeBenchmark : IBenchmark
             workspace.Dispose();
         }
     }
+
+    static string ModeName(string chunk) => chunk switch { "auto" => "chunked", "off" => "unchunked", _ => chunk };
 
     static float[] ReadFloats(string path)
     {
@@ -158,12 +169,13 @@ public sealed class QwenShapeBenchmark : IBenchmark
         TorchRuntime.EnsureLoaded();
         if (args.Length > 7 && int.TryParse(args[7], out int threads)) TorchRuntime.SetThreads(threads);
         ProgressReporter.Quiet = true;
-        var chunking = LogitChunking.Parse(chunk);
+        bool checkpointed = chunk == Checkpointed;
+        var chunking = checkpointed ? LogitChunking.Auto : LogitChunking.Parse(chunk);
         var result = stage switch
         {
             "dpo_reference" => ReferenceStage(policy, pairs, chunking, Path.Combine(root, $"logprobs-{chunk}.bin")),
-            "dpo" => DpoStage(policy, pairs, chunking, Path.Combine(root, $"dpo-{chunk}")),
-            "ppo" => PpoStage(policy, rm, prompts, chunking, Path.Combine(root, $"ppo-{chunk}")),
+            "dpo" => DpoStage(policy, pairs, chunking, checkpointed, Path.Combine(root, $"dpo-{chunk}")),
+            "ppo" => PpoStage(policy, rm, prompts, chunking, checkpointed, Path.Combine(root, $"ppo-{chunk}")),
             _ => throw new ArgumentException($"unknown stage {stage}"),
         };
         result["stage"] = stage;
@@ -213,21 +225,24 @@ public sealed class QwenShapeBenchmark : IBenchmark
     }
 
     // DpoJob (cached reference) for two steps of 2 pairs: the second step's time and peak, and the whole process's peak.
-    static JsonObject DpoStage(string model, string pairs, LogitChunking chunking, string output)
+    // The state every step keeps (weights, gradients, AdamW's moments) is resident once the first step ends, so the second
+    // step's peak less the resident size then is what the step itself needs above it.
+    static JsonObject DpoStage(string model, string pairs, LogitChunking chunking, bool checkpointed, string output)
     {
         var clock = Stopwatch.StartNew();
         var ends = new List<double>();
-        double firstPeak = 0, stepPeak = 0;
+        double firstPeak = 0, stepPeak = 0, state = 0;
         DpoJob.Run(new DpoJobOptions
         {
             Model = model, Data = pairs, Output = output, RefCache = output + "-cache", MaxLength = MaxLength, LogitsChunk = chunking,
-            Training = DpoJob.PaperTraining with { MaxSteps = 2, BatchSize = Pairs, GradAccum = 1, Lr = 1e-6, WarmupRatio = 0 },
+            Training = DpoJob.PaperTraining with { MaxSteps = 2, BatchSize = Pairs, GradAccum = 1, Lr = 1e-6, WarmupRatio = 0, GradientCheckpointing = checkpointed },
             AfterStep = step =>
             {
                 ends.Add(clock.Elapsed.TotalSeconds);
                 if (step == 1)
                 {
                     firstPeak = ProcessMemory.PeakMb;
+                    state = ProcessMemory.ResidentMb;
                     ProcessMemory.ResetPeak();
                 }
                 else stepPeak = ProcessMemory.PeakMb;
@@ -242,11 +257,12 @@ public sealed class QwenShapeBenchmark : IBenchmark
             ["first_step_end_seconds"] = ends[0],
             ["reference_pass_seconds"] = run["reference"]?["train"]?["seconds"]?.GetValue<double>(),
             ["step_peak_mb"] = stepPeak, ["process_peak_mb"] = Math.Max(firstPeak, stepPeak),
+            ["resident_after_first_step_mb"] = state, ["step_peak_above_state_mb"] = stepPeak - state,
         };
     }
 
     // One PPO update (4 prompts, 256 new tokens, forward batch 4): stage times and the rollout's and training's peaks.
-    static JsonObject PpoStage(string policy, string rm, string prompts, LogitChunking chunking, string output)
+    static JsonObject PpoStage(string policy, string rm, string prompts, LogitChunking chunking, bool checkpointed, string output)
     {
         double rolloutPeak = 0;
         long[] shape = Array.Empty<long>();
@@ -254,7 +270,7 @@ public sealed class QwenShapeBenchmark : IBenchmark
         {
             Policy = policy, RewardModel = rm, Prompts = prompts, Output = output, LogitsChunk = chunking,
             RolloutBatchSize = 4, GenerationBatchSize = 4, ForwardBatchSize = 4, MaxNewTokens = NewTokens, MaxPromptLength = MaxLength,
-            Training = PrefLab.Algorithms.OnlineRl.OnlineRlOptions.DefaultTraining with { MaxSteps = 1, Lr = 1e-6 }, RolloutLogEvery = 0,
+            Training = PrefLab.Algorithms.OnlineRl.OnlineRlOptions.DefaultTraining with { MaxSteps = 1, Lr = 1e-6, GradientCheckpointing = checkpointed }, RolloutLogEvery = 0,
             OnRewards = (rollout, _) =>
             {
                 shape = rollout.Batch.InputIds.shape;   // [4, P+R]

@@ -41,9 +41,17 @@ public sealed record TrainingOptions
     /// <summary>The matrix products of every model the run computes with (policy, reference, reward and value
     /// models alike, so a reference's log-probs match the policy's at the start).</summary>
     public Models.Layers.LinearPrecision Precision { get; init; }
+    /// <summary>Recompute each decoder block's activations in backward (less memory, one more forward per step);
+    /// models trained under no_grad or with a KV cache are unaffected.</summary>
+    public bool GradientCheckpointing { get; init; }
 
     /// <summary>A model's compute settings at <see cref="Precision"/> (a new instance: each model owns its own).</summary>
-    public Models.Layers.ComputePrecision Compute() => Models.Layers.ComputePrecision.Of(Precision);
+    public Models.Layers.ComputePrecision Compute()
+    {
+        var compute = Models.Layers.ComputePrecision.Of(Precision);
+        compute.CheckpointLayers = GradientCheckpointing;
+        return compute;
+    }
 
     public int EffectiveBatch => BatchSize * GradAccum;
 

@@ -39,8 +39,15 @@ public sealed class Gpt2Backbone : Backbone
         if (lastPosition >= config.MaxPositionEmbeddings)
             throw new UserError($"position {lastPosition} is beyond GPT-2's n_positions {config.MaxPositionEmbeddings}: shorten the sequence");
         var hidden = wte.forward(inputIds) + wpe.forward(inputs.PositionIds); // [B, T, H]
+        bool checkpoint = LayerCheckpoint.Applies(Precision, cache);
         for (int i = 0; i < h.Count; i++)
-            hidden = h[i].forward(hidden, inputs.Mask, inputs.CausalFlag, cache);
+        {
+            var block = h[i];
+            bool causal = inputs.CausalFlag;
+            hidden = checkpoint
+                ? LayerCheckpoint.Apply((x, e) => block.forward(x, e[0], causal, null), hidden, inputs.Mask)
+                : block.forward(hidden, inputs.Mask, causal, cache);
+        }
         return lnF.forward(hidden).MoveToOuterDisposeScope();
     }
 }

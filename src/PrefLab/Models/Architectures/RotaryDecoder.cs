@@ -35,8 +35,16 @@ public sealed class RotaryDecoder : Backbone
         var inputs = ForwardInputs.Prepare(inputIds, attentionMask, positionIds, cache, config.VocabSize, config.SlidingWindow);
         var (cos, sin) = rotary.CosSin(inputs.PositionIds);
         var hidden = embedTokens.forward(inputIds); // [B, T, H]
+        bool checkpoint = LayerCheckpoint.Applies(Precision, cache);
         for (int i = 0; i < layers.Count; i++)
-            hidden = layers[i].forward(hidden, cos, sin, inputs.Mask, inputs.CausalFlag, cache, i, rotary);
+        {
+            var layer = layers[i];
+            int index = i;
+            bool causal = inputs.CausalFlag;
+            hidden = checkpoint
+                ? LayerCheckpoint.Apply((x, e) => layer.forward(x, e[0]!, e[1]!, e[2], causal, null, index, rotary), hidden, cos, sin, inputs.Mask)
+                : layer.forward(hidden, cos, sin, inputs.Mask, causal, cache, index, rotary);
+        }
         return norm.forward(hidden).MoveToOuterDisposeScope();
     }
 

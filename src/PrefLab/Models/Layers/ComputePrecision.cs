@@ -12,7 +12,7 @@ public enum LinearPrecision
 }
 
 /// <summary>
-/// How a model computes. Weights are always float32 ("master" weights); with <see cref="LinearDtype"/> set to
+/// How a model computes: the precision of its products, and whether training recomputes activations. Weights are always float32 ("master" weights); with <see cref="LinearDtype"/> set to
 /// bfloat16, every linear layer (<see cref="Linear"/>, the one seam for matrix products with weights) casts its
 /// input and weight to bfloat16, multiplies, and returns float32. Norms, softmax and residuals stay float32.
 /// One instance is shared by all layers of a model.
@@ -21,6 +21,10 @@ public sealed class ComputePrecision
 {
     /// <summary>Null for float32 throughout; <see cref="ScalarType.BFloat16"/> for mixed precision.</summary>
     public ScalarType? LinearDtype { get; set; }
+
+    /// <summary>Recompute each decoder block's activations in backward instead of keeping them (gradient
+    /// checkpointing, <see cref="LayerCheckpoint"/>): training forwards only, the same values and gradients.</summary>
+    public bool CheckpointLayers { get; set; }
 
     /// <summary>A new instance computing at <paramref name="precision"/>.</summary>
     public static ComputePrecision Of(LinearPrecision precision) => new() { LinearDtype = DtypeOf(precision) };

@@ -42,7 +42,7 @@ public sealed class LoraAdapter : nn.Module
     /// <summary>(alpha / r) B A dropout(x): x [..., in] -> [..., out] (tensors land in the caller's scope).</summary>
     public Tensor Delta(Tensor x)
     {
-        var input = dropout > 0 && is_grad_enabled() ? nn.functional.dropout(x, dropout, training: true) : x;
+        var input = dropout > 0 && TrainingForward.IsActive ? nn.functional.dropout(x, dropout, training: true) : x;
         return loraB.forward(loraA.forward(input)).mul(Scaling);
     }
 

@@ -61,6 +61,9 @@ public sealed class TrainerSpecs
         HelpName = "fp32|bf16|auto",
     };
 
+    public readonly OptionSpec<bool> GradientCheckpointing = new("gradient-checkpointing",
+        "Recompute each decoder block's activations in backward instead of keeping them: less memory for long sequences and large models, about a third more compute per step; the same gradients.");
+
     public TrainerSpecs(TrainerDefaults defaults)
     {
         Epochs = new("epochs", "Passes over the training data.") { Default = () => defaults.Epochs, HelpName = "N" };
@@ -77,14 +80,14 @@ public sealed class TrainerSpecs
     public IReadOnlyList<OptionSpec> All =>
     [
         Output, Seed, Epochs, MaxSteps, Lr, BatchSize, GradAccum, MaxLength, WarmupRatio, Schedule, MinLrRatio, WeightDecay,
-        ClipNorm, Beta1, Beta2, EvalData, EvalEvery, SaveEvery, KeepCheckpoints, Resume, LogEvery, Tensorboard, Precision,
+        ClipNorm, Beta1, Beta2, EvalData, EvalEvery, SaveEvery, KeepCheckpoints, Resume, LogEvery, Tensorboard, Precision, GradientCheckpointing,
     ];
 
     /// <summary>The options online RL offers: no --grad-accum, --max-length or --eval-*.</summary>
     public IReadOnlyList<OptionSpec> ForOnlineRl =>
     [
         Output, Seed, Epochs, MaxSteps, Lr, BatchSize, WarmupRatio, Schedule, MinLrRatio, WeightDecay, ClipNorm, Beta1, Beta2,
-        SaveEvery, KeepCheckpoints, Resume, LogEvery, Tensorboard, Precision,
+        SaveEvery, KeepCheckpoints, Resume, LogEvery, Tensorboard, Precision, GradientCheckpointing,
     ];
 
     /// <summary>bf16 asked for on a CPU without AVX-512 BF16 runs, emulated, about a hundred times slower: say so.</summary>
@@ -130,6 +133,7 @@ public sealed class TrainerSpecs
         LogEvery = values.Get(LogEvery),
         Tensorboard = values.Get(Tensorboard),
         Precision = values.Get(Precision),
+        GradientCheckpointing = values.Get(GradientCheckpointing),
     };
 
     /// <summary>--eval-data as an absolute path, or null.</summary>
