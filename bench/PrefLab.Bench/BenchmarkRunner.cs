@@ -43,6 +43,7 @@ public static class BenchmarkRunner
         new DecodeBenchmark("world-base"),
         new DpoBenchmark(),
         new LoraMemoryBenchmark(),
+        new CheckpointMemoryBenchmark(),
         new PpoStepBenchmark("world-base"),
         new PlainLoopBenchmark(),
         new QwenShapeBenchmark(),

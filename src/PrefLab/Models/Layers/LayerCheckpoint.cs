@@ -40,6 +40,13 @@ public static class LayerCheckpoint
     }
 
     internal sealed record CheckpointWork(Block Block, int Extras, bool InputNeedsGrad);
+
+    static long recomputed;
+
+    /// <summary>Blocks recomputed in backward so far, in this process (diagnostics and tests).</summary>
+    public static long RecomputedBlocks => Interlocked.Read(ref recomputed);
+
+    internal static void CountRecomputation() => Interlocked.Increment(ref recomputed);
 }
 
 /// <summary>
@@ -103,6 +110,7 @@ internal sealed class CheckpointFunction : autograd.SingleTensorFunction<Checkpo
                 using var grad = enable_grad();
                 var input = saved[0].detach().requires_grad_(work.InputNeedsGrad);
                 var output = work.Block(input, extras);                // [B, T, H], now with a graph
+                LayerCheckpoint.CountRecomputation();
                 autograd.backward(new[] { output }, new[] { grad_output });  // the block's parameters accumulate here
                 if (work.InputNeedsGrad) inputGrad = input.grad!.MoveToOuterDisposeScope();
             }
