@@ -33,8 +33,11 @@ public class GradientCheckpointingTests
     public void Checkpointed_backward_gives_the_plain_loss_and_every_gradient(string preset)
     {
         using var model = CausalLM.Create(ModelPresets.Create(preset, Facts), seed: 3);
+        long before = LayerCheckpoint.RecomputedBlocks;
         var (plainLoss, plainGrads) = LossAndGradients(model, checkpoint: false);
+        Assert.Equal(before, LayerCheckpoint.RecomputedBlocks);                      // the plain backward recomputes nothing
         var (loss, grads) = LossAndGradients(model, checkpoint: true);
+        Assert.True(LayerCheckpoint.RecomputedBlocks - before >= model.Config.NumLayers, "every block is recomputed in backward");
         AssertSame(plainLoss, plainGrads, loss, grads);
     }
 
@@ -107,9 +110,12 @@ public class GradientCheckpointingTests
     [Fact]
     public void The_option_reaches_the_models_a_run_trains()
     {
-        var options = new PrefLab.Training.TrainingOptions { GradientCheckpointing = true };
-        Assert.True(options.Compute().CheckpointLayers);
-        Assert.False(new PrefLab.Training.TrainingOptions().Compute().CheckpointLayers);
+        var specs = new PrefLab.Training.Commands.TrainerSpecs(new PrefLab.Training.Commands.TrainerDefaults());
+        PrefLab.Training.TrainingOptions Read(params string[] tokens) =>
+            specs.Read(PrefLab.Runtime.Options.OptionValues.FromTokens(specs.All, tokens, "test"), TextWriter.Null);
+        Assert.True(Read("--output", "out", "--gradient-checkpointing").Compute().CheckpointLayers);
+        Assert.False(Read("--output", "out").Compute().CheckpointLayers);
+        Assert.Contains(specs.GradientCheckpointing, specs.ForOnlineRl);                // PPO, RLOO, GRPO and online DPO offer it too
     }
 
     [Fact]
