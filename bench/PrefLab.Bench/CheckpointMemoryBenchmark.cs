@@ -65,20 +65,9 @@ public sealed class CheckpointMemoryBenchmark : IBenchmark
         return result;
     }
 
-    static JsonObject Child(string mode, string preset, int vocab, bool liveMemory)
-    {
-        string process = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-        var start = new ProcessStartInfo(process) { RedirectStandardOutput = true, UseShellExecute = false };
-        if (liveMemory) start.Environment["MALLOC_MMAP_THRESHOLD_"] = "131072";
-        else start.Environment.Remove("MALLOC_MMAP_THRESHOLD_");
-        if (Path.GetFileNameWithoutExtension(process) == "dotnet") start.ArgumentList.Add(typeof(CheckpointMemoryBenchmark).Assembly.Location);
-        foreach (string arg in new[] { ChildFlag, mode, preset, vocab.ToString(CultureInfo.InvariantCulture), TorchRuntime.Threads.ToString(CultureInfo.InvariantCulture) }) start.ArgumentList.Add(arg);
-        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the benchmark child");
-        string text = child.StandardOutput.ReadToEnd();
-        child.WaitForExit();
-        if (child.ExitCode != 0) throw new InvalidOperationException($"the {mode} child exited with {child.ExitCode}: {text}");
-        return JsonNode.Parse(text.Trim().Split('\n')[^1])!.AsObject();
-    }
+    static JsonObject Child(string mode, string preset, int vocab, bool liveMemory) =>
+        ChildProcess.Run(ChildFlag, [mode, preset, vocab.ToString(CultureInfo.InvariantCulture)], mode,
+            new Dictionary<string, string?> { ["MALLOC_MMAP_THRESHOLD_"] = liveMemory ? "131072" : null });
 
     /// <summary>The child: two passes in one mode, then its measurements as one JSON line.</summary>
     public static int RunChild(string[] args)

@@ -66,19 +66,8 @@ public sealed class DpoBenchmark : IBenchmark
     }
 
     // Runs one mode in a fresh process (this executable with ChildFlag) and parses the JSON line it prints last.
-    static JsonObject Child(string mode, string model, string data, string output, string refCache)
-    {
-        string process = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-        var start = new ProcessStartInfo(process) { RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(process) == "dotnet") start.ArgumentList.Add(typeof(DpoBenchmark).Assembly.Location);
-        foreach (string arg in new[] { ChildFlag, mode, model, data, output, refCache, TorchRuntime.Threads.ToString(CultureInfo.InvariantCulture) })
-            start.ArgumentList.Add(arg);
-        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the benchmark child");
-        string text = child.StandardOutput.ReadToEnd();
-        child.WaitForExit();
-        if (child.ExitCode != 0) throw new InvalidOperationException($"the {mode} child exited with {child.ExitCode}: {text}");
-        return JsonNode.Parse(text.Trim().Split('\n')[^1])!.AsObject();
-    }
+    static JsonObject Child(string mode, string model, string data, string output, string refCache) =>
+        ChildProcess.Run(ChildFlag, [mode, model, data, output, refCache], mode);
 
     /// <summary>The child: one DPO run, then its measurements as one JSON line.</summary>
     public static int RunChild(string[] args)

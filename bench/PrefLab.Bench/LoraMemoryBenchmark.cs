@@ -58,19 +58,8 @@ public sealed class LoraMemoryBenchmark : IBenchmark
         }
     }
 
-    static JsonObject Child(string mode, string model, string data, string output)
-    {
-        string process = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-        var start = new ProcessStartInfo(process) { RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(process) == "dotnet") start.ArgumentList.Add(typeof(LoraMemoryBenchmark).Assembly.Location);
-        foreach (string arg in new[] { ChildFlag, mode, model, data, output, TorchRuntime.Threads.ToString(CultureInfo.InvariantCulture) })
-            start.ArgumentList.Add(arg);
-        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the benchmark child");
-        string text = child.StandardOutput.ReadToEnd();
-        child.WaitForExit();
-        if (child.ExitCode != 0) throw new InvalidOperationException($"the {mode} child exited with {child.ExitCode}: {text}");
-        return JsonNode.Parse(text.Trim().Split('\n')[^1])!.AsObject();
-    }
+    static JsonObject Child(string mode, string model, string data, string output) =>
+        ChildProcess.Run(ChildFlag, [mode, model, data, output], mode);
 
     /// <summary>The child: one SFT run (full or LoRA), then its measurements as one JSON line.</summary>
     public static int RunChild(string[] args)

@@ -148,19 +148,8 @@ public sealed class QwenShapeBenchmark : IBenchmark
     }
 
     // Runs one stage in a fresh process (this executable with ChildFlag) and parses the JSON line it prints last.
-    static JsonObject Child(string stage, string chunk, string root, string policy, string rm, string pairs, string prompts)
-    {
-        string process = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-        var start = new ProcessStartInfo(process) { RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(process) == "dotnet") start.ArgumentList.Add(typeof(QwenShapeBenchmark).Assembly.Location);
-        foreach (string arg in new[] { ChildFlag, stage, chunk, root, policy, rm, pairs, prompts, TorchRuntime.Threads.ToString(CultureInfo.InvariantCulture) })
-            start.ArgumentList.Add(arg);
-        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the benchmark child");
-        string text = child.StandardOutput.ReadToEnd();
-        child.WaitForExit();
-        if (child.ExitCode != 0) throw new InvalidOperationException($"the {stage}/{chunk} child exited with {child.ExitCode}: {text}");
-        return JsonNode.Parse(text.Trim().Split('\n')[^1])!.AsObject();
-    }
+    static JsonObject Child(string stage, string chunk, string root, string policy, string rm, string pairs, string prompts) =>
+        ChildProcess.Run(ChildFlag, [stage, chunk, root, policy, rm, pairs, prompts], $"{stage}/{chunk}");
 
     /// <summary>The child: one stage, then its measurements as one JSON line.</summary>
     public static int RunChild(string[] args)
