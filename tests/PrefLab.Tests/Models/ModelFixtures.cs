@@ -1,5 +1,9 @@
 using System.Text.Json.Nodes;
+using PrefLab.Algorithms.Common;
 using PrefLab.Models;
+using PrefLab.Models.LogProbs;
+using PrefLab.Runtime;
+using Xunit;
 using PrefLab.Models.Checkpoints;
 using static TorchSharp.torch;
 
@@ -53,6 +57,28 @@ public static class ModelFixtures
             }
         }
         return (tensor(ids), tensor(mask));
+    }
+
+    /// <summary>
+    /// Four backward passes of the summed completion log-probs of <paramref name="ids"/> (each in its own scope, then
+    /// zero_grad): the live tensor count after the second pass equals the count after the fourth.
+    /// </summary>
+    public static void AssertBackwardLeavesNoTensors(CausalLM model, Tensor ids, Tensor mask, LogitChunking chunking)
+    {
+        long? after = null;
+        for (int step = 0; step < 4; step++)
+        {
+            using (var scope = NewDisposeScope())
+            {
+                var logProbs = ModelLogProbs.OfCompletion(model, ids, mask, mask, 1.0, chunking);
+                Sequences.LogProb(logProbs.LogProbs, logProbs.Mask).sum().backward();
+            }
+            model.zero_grad();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            if (step == 1) after = LiveTensors.Count;
+        }
+        Assert.Equal(after, LiveTensors.Count);
     }
 
     public static double MaxAbsDiff(Tensor a, Tensor b)
