@@ -43,10 +43,9 @@ public sealed class Gpt2Backbone : Backbone
         for (int i = 0; i < h.Count; i++)
         {
             var block = h[i];
-            bool causal = inputs.CausalFlag;
             hidden = checkpoint
-                ? LayerCheckpoint.Apply((x, e) => block.forward(x, e[0], causal, null), hidden, inputs.Mask)
-                : block.forward(hidden, inputs.Mask, causal, cache);
+                ? LayerCheckpoint.Apply((x, e) => block.forward(x, e[0], inputs.CausalFlag, null), hidden, inputs.Mask)
+                : block.forward(hidden, inputs.Mask, inputs.CausalFlag, cache);
         }
         return lnF.forward(hidden).MoveToOuterDisposeScope();
     }

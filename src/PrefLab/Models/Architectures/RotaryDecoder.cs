@@ -39,11 +39,10 @@ public sealed class RotaryDecoder : Backbone
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
-            int index = i;
-            bool causal = inputs.CausalFlag;
+            int index = i;                                                                  // the closure's own copy
             hidden = checkpoint
-                ? LayerCheckpoint.Apply((x, e) => layer.forward(x, e[0]!, e[1]!, e[2], causal, null, index, rotary), hidden, cos, sin, inputs.Mask)
-                : layer.forward(hidden, cos, sin, inputs.Mask, causal, cache, index, rotary);
+                ? LayerCheckpoint.Apply((x, e) => layer.forward(x, e[0]!, e[1]!, e[2], inputs.CausalFlag, null, index, rotary), hidden, cos, sin, inputs.Mask)
+                : layer.forward(hidden, cos, sin, inputs.Mask, inputs.CausalFlag, cache, index, rotary);
         }
         return norm.forward(hidden).MoveToOuterDisposeScope();
     }
