@@ -6,7 +6,8 @@ namespace PrefLab.Training.Optimization;
 /// <summary>
 /// AdamW with the paper's betas and an explicit weight decay, over each distinct trainable tensor once:
 /// TorchSharp lists a weight shared by two modules (tied embeddings) twice, and AdamW would step it twice.
-/// Weight decay applies to matrices only (norm weights and biases are exempt, as in HF's Trainer).
+/// Weight decay applies to matrices only (norm weights and biases are exempt, as in HF's Trainer). The step is
+/// <see cref="Optimization.AdamW"/>'s: TorchSharp's numerics without its two extra copies of the model at the step's peak.
 /// </summary>
 public static class OptimizerFactory
 {
@@ -21,7 +22,7 @@ public static class OptimizerFactory
             groups.Add(new TorchSharp.Modules.AdamW.ParamGroup(decayed, options.Lr, options.Beta1, options.Beta2, options.Eps, options.WeightDecay, false, false));
         if (exempt.Count > 0)
             groups.Add(new TorchSharp.Modules.AdamW.ParamGroup(exempt, options.Lr, options.Beta1, options.Beta2, options.Eps, 0.0, false, false));
-        return optim.AdamW(groups, options.Lr, options.Beta1, options.Beta2, options.Eps, options.WeightDecay);
+        return new AdamW(groups, options.Lr, options.Beta1, options.Beta2, options.Eps, options.WeightDecay);
     }
 
     /// <summary>Each native tensor once, in first-seen order.</summary>
