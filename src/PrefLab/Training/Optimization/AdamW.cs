@@ -8,7 +8,7 @@ namespace PrefLab.Training.Optimization;
 /// whole step, so it holds two extra copies of every parameter until the last one is updated: for Qwen2.5-0.5B in
 /// fp32 that is about 4 GB above the gradients at the step's peak. This step takes the same operations in the same
 /// order, element by element (so the same bits), but over slices of at most <see cref="SliceElements"/> values, each
-/// in its own scope: one slice-sized temporary at a time. The state (<c>step</c>, <c>exp_avg</c>, <c>exp_avg_sq</c>),
+/// in its own scope: two slice-sized temporaries at a time. The state (<c>step</c>, <c>exp_avg</c>, <c>exp_avg_sq</c>),
 /// the parameter groups and the checkpoint format are the base class's, untouched. AMSGrad and <c>maximize</c> are
 /// not offered (the factory never asks for them). The class is named <c>AdamW</c> like its base because TorchSharp
 /// writes the optimizer's type name into every optimizer state file and refuses a file written under another name:
