@@ -56,15 +56,14 @@ public sealed class AdamW : TorchSharp.Modules.AdamW
         return loss!;
     }
 
-    /// <summary>param -= stepSize · m / (sqrt(v) / scale + ε), a slice of rows at a time (flattened views of
-    /// contiguous tensors; a non-contiguous parameter is updated whole).</summary>
+    /// <summary>param -= stepSize · m / (sqrt(v) / scale + ε), in slices of flattened views of contiguous tensors (a
+    /// small or non-contiguous parameter is one slice).</summary>
     static void Update(Tensor param, Tensor expAvg, Tensor expAvgSq, double denominatorScale, double eps, double stepSize)
     {
         long count = param.numel();
         if (count <= SliceElements || !param.is_contiguous() || !expAvg.is_contiguous() || !expAvgSq.is_contiguous())
         {
-            var denominator = (expAvgSq.sqrt() / denominatorScale).add_(eps);
-            param.addcdiv_(expAvg, denominator, value: -stepSize);
+            UpdateSlice(param, expAvg, expAvgSq, denominatorScale, eps, stepSize);
             return;
         }
         var flatParam = param.view(-1);
@@ -74,8 +73,15 @@ public sealed class AdamW : TorchSharp.Modules.AdamW
         {
             using var slice = NewDisposeScope();
             long length = Math.Min(SliceElements, count - start);
-            var denominator = (flatAvgSq.narrow(0, start, length).sqrt() / denominatorScale).add_(eps);
-            flatParam.narrow(0, start, length).addcdiv_(flatAvg.narrow(0, start, length), denominator, value: -stepSize);
+            UpdateSlice(flatParam.narrow(0, start, length), flatAvg.narrow(0, start, length), flatAvgSq.narrow(0, start, length),
+                denominatorScale, eps, stepSize);
         }
+    }
+
+    // TorchSharp's expression, operation for operation: denom = (sqrt(v) / scale).add_(ε); param.addcdiv_(m, denom, -step).
+    static void UpdateSlice(Tensor param, Tensor expAvg, Tensor expAvgSq, double denominatorScale, double eps, double stepSize)
+    {
+        var denominator = (expAvgSq.sqrt() / denominatorScale).add_(eps);
+        param.addcdiv_(expAvg, denominator, value: -stepSize);
     }
 }
